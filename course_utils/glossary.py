@@ -1,0 +1,91 @@
+"""Course terms in English and the Traditional Chinese used in the NTU lectures (introduced in 00).
+
+Notebooks write a key term as ``term("gradient descent")`` → gradient descent（梯度下降）on
+first use and end with ``term_table([...])``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from IPython.display import Markdown
+
+GLOSSARY: dict[str, str] = {
+    # 00 — PyTorch basics
+    "tensor": "張量",
+    "autograd": "自動微分",
+    "dataset": "資料集",
+    "data loader": "資料載入器",
+    "batch size": "批次大小",
+    "shuffle": "洗牌",
+    "optimizer": "優化器",
+    "checkpoint": "檢查點",
+    "broadcasting": "廣播",
+    "device": "裝置",
+    "dropout": "隨機失活",
+    "batch normalization": "批次標準化",
+    # L01 — introduction
+    "machine learning": "機器學習",
+    "deep learning": "深度學習",
+    "function": "函式",
+    "regression": "迴歸",
+    "classification": "分類",
+    "structured learning": "結構化學習",
+    "model": "模型",
+    "feature": "特徵",
+    "label": "標籤",
+    "weight": "權重",
+    "bias": "偏差",
+    "loss": "損失",
+    "mean absolute error": "平均絕對誤差",
+    "mean squared error": "均方誤差",
+    "cross-entropy": "交叉熵",
+    "error surface": "誤差曲面",
+    "gradient": "梯度",
+    "gradient descent": "梯度下降",
+    "learning rate": "學習速率",
+    "hyperparameter": "超參數",
+    "local minimum": "局部最小值",
+    "global minimum": "全域最小值",
+    "saddle point": "鞍點",
+    "model bias": "模型偏差",
+    "piecewise linear curve": "分段線性曲線",
+    "sigmoid": "S 型函數",
+    "hard sigmoid": "硬 S 型函數",
+    "ReLU": "線性整流函數",
+    "activation function": "激活函數",
+    "batch": "批次",
+    "update": "更新",
+    "epoch": "回合",
+    "neuron": "神經元",
+    "hidden layer": "隱藏層",
+    "neural network": "類神經網路",
+    "overfitting": "過擬合",
+    "universality theorem": "萬能近似定理",
+    "backpropagation": "反向傳播",
+    "chain rule": "連鎖律",
+    "forward pass": "前向傳播",
+    "backward pass": "反向傳遞",
+    "regularization": "正規化",
+    "training data": "訓練資料",
+    "validation set": "驗證集",
+    "testing data": "測試資料",
+    "early stopping": "提早停止",
+    "feature selection": "特徵選擇",
+    "momentum": "動量",
+    "weight decay": "權重衰減",
+}
+
+
+def term(english: str) -> str:
+    """``english（中文）`` for a glossary term; a clear error for an unknown one."""
+    try:
+        return f"{english}（{GLOSSARY[english]}）"
+    except KeyError:
+        raise KeyError(f"{english!r} is not in course_utils.glossary.GLOSSARY; add it there.")
+
+
+def term_table(terms: Iterable[str]) -> Markdown:
+    """A Markdown English / 繁中 table of the given terms, for the end of a notebook."""
+    rows = [f"| {t} | {GLOSSARY[t]} |" for t in terms]
+    return Markdown("\n".join(["| English | 繁體中文 |", "|---|---|", *rows]))

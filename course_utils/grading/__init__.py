@@ -1,0 +1,22 @@
+"""Scoring homework artifacts against a hidden answer key (introduced in HW01).
+
+This package never imports or runs student code: it reads plain-data files only.
+"""
+
+from course_utils.grading.artifact import ArtifactError, read_predictions
+from course_utils.grading.config import TIERS, ArtifactSpec, GradingConfig, load_config
+from course_utils.grading.scoring import METRICS, Score, is_public, read_answers, score_artifact
+
+__all__ = [
+    "METRICS",
+    "TIERS",
+    "ArtifactError",
+    "ArtifactSpec",
+    "GradingConfig",
+    "Score",
+    "is_public",
+    "load_config",
+    "read_answers",
+    "read_predictions",
+    "score_artifact",
+]

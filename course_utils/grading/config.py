@@ -1,0 +1,77 @@
+"""A homework's grading config, ``homework/hwNN/grading.json`` (introduced in HW01)."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TIERS = ("simple", "medium", "strong", "boss")
+
+
+def homework_root() -> Path:
+    """``$COURSE_HOMEWORK_ROOT`` or the ``homework/`` folder of this checkout."""
+    env = os.environ.get("COURSE_HOMEWORK_ROOT")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "homework"
+
+
+@dataclass(frozen=True)
+class ArtifactSpec:
+    """The submission file: its name, exact header, id and value columns, size cap."""
+
+    file: str
+    columns: tuple[str, ...]
+    max_bytes: int = 2_000_000
+
+    @property
+    def id_column(self) -> str:
+        return self.columns[0]
+
+    @property
+    def value_column(self) -> str:
+        return self.columns[1]
+
+
+@dataclass(frozen=True)
+class GradingConfig:
+    """Metric, direction, artifact, answer key file, public/private split and tiers."""
+
+    hw: str
+    metric: str
+    higher_is_better: bool
+    artifact: ArtifactSpec
+    answer_file: str
+    public_fraction: float
+    tiers: dict[str, float]
+    grading_parameters: dict = field(default_factory=dict)
+    calibration: dict = field(default_factory=dict)
+
+    def passes(self, score: float, tier: str) -> bool:
+        """Whether ``score`` reaches ``tier``'s threshold in the metric's direction."""
+        threshold = self.tiers[tier]
+        return score >= threshold if self.higher_is_better else score <= threshold
+
+    def tier(self, score: float) -> str:
+        """The highest tier reached, or ``'below simple'``."""
+        reached = [t for t in TIERS if self.passes(score, t)]
+        return reached[-1] if reached else "below simple"
+
+
+def load_config(hw: str, root: Path | None = None) -> GradingConfig:
+    """Read and check ``<root>/<hw>/grading.json``."""
+    path = (root or homework_root()) / hw / "grading.json"
+    raw = json.loads(path.read_text())
+    art = raw["artifact"]
+    config = GradingConfig(
+        hw=raw["hw"], metric=raw["metric"], higher_is_better=raw["higher_is_better"],
+        artifact=ArtifactSpec(art["file"], tuple(art["columns"]), art.get("max_bytes", 2_000_000)),
+        answer_file=raw["answer_file"], public_fraction=raw["public_fraction"],
+        tiers=raw["tiers"], grading_parameters=raw.get("grading_parameters", {}),
+        calibration=raw.get("calibration", {}),
+    )
+    values = [config.tiers[t] for t in TIERS]
+    ordered = values == sorted(values, reverse=not config.higher_is_better)
+    if not ordered or len(set(values)) != len(values):
+        raise ValueError(f"{path}: tiers must be strictly ordered simple → boss, got {config.tiers}")
+    return config
