@@ -26,7 +26,6 @@ def execute_notebook(path: Path, timeout: int = 600, write: bool = True) -> floa
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     saved = {k: os.environ.pop(k) for k in (PROFILE_ENV, FAST_DEV_RUN_ENV) if k in os.environ}
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     start = time.perf_counter()
     try:
         NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,

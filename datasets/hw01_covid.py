@@ -14,13 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
+from course_utils.data import hw01
+
 VERSION = 1
 SEED = 2022
-STATES = ("AL AK AZ AR CA CO CT FL GA ID IL IN IA KS KY LA MD MA MI MN MS MO NE NV NJ NM NY "
-          "NC OH OK OR RI SC TX UT VA WA").split()
-FEATURES = ("cli ili hh_cmnty_cli nohh_cmnty_cli wearing_mask travel_outside_state "
-            "work_outside_home shop restaurant spent_time large_event public_transit anxious "
-            "depressed worried_finances tested_positive").split()
+STATES = list(hw01.STATES)
+FEATURES = list(hw01.DAY_FEATURES)
 DAYS = 5
 # Difficulty knobs: loading of each survey feature on the latent level, and its noise.
 LOADINGS = {"cli": 1.0, "ili": 0.95, "hh_cmnty_cli": 1.6, "nohh_cmnty_cli": 1.4,

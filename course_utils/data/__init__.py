@@ -2,7 +2,7 @@
 
 from course_utils.data.hw01 import check_covid_schema, read_covid
 from course_utils.data.registry import DATASETS, DatasetSpec, spec
-from course_utils.data.resolve import DataNotFoundError, make_mini, resolve, verify_mini
+from course_utils.data.locate import DataNotFoundError, make_mini, resolve, verify_mini
 
 __all__ = [
     "DATASETS",

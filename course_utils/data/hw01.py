@@ -6,10 +6,15 @@ from pathlib import Path
 
 import pandas as pd
 
-N_STATES = 37
-N_DAY_FEATURES = 16
+STATES = tuple("AL AK AZ AR CA CO CT FL GA ID IL IN IA KS KY LA MD MA MI MN MS MO NE NV NJ NM NY "
+               "NC OH OK OR RI SC TX UT VA WA".split())
+DAY_FEATURES = tuple(
+    "cli ili hh_cmnty_cli nohh_cmnty_cli wearing_mask travel_outside_state work_outside_home "
+    "shop restaurant spent_time large_event public_transit anxious depressed worried_finances "
+    "tested_positive".split()
+)
 N_DAYS = 5
-TRAIN_COLUMNS = 1 + N_STATES + N_DAY_FEATURES * N_DAYS
+TRAIN_COLUMNS = 1 + len(STATES) + len(DAY_FEATURES) * N_DAYS
 TARGET = "tested_positive.4"
 
 
@@ -25,12 +30,13 @@ def check_covid_schema(frame: pd.DataFrame, train: bool) -> None:
         raise SchemaError(f"{what} has {frame.shape[1]} columns; the official file has {expected}.")
     if frame.columns[0] != "id":
         raise SchemaError(f"{what}: the first column must be 'id', not {frame.columns[0]!r}.")
-    day_names = [c.split(".")[0] for c in frame.columns[1 + N_STATES:]]
-    first_day = day_names[:N_DAY_FEATURES]
-    if first_day[-1] != "tested_positive" or day_names[: len(day_names)] != (
-            first_day * N_DAYS)[: len(day_names)]:
-        raise SchemaError(f"{what}: the day columns must repeat the same 16 names 5 times.")
-    states = frame.iloc[:, 1:1 + N_STATES]
+    if tuple(frame.columns[1:1 + len(STATES)]) != STATES:
+        raise SchemaError(f"{what}: columns 1-37 must be the one-hot states AL … WA in order.")
+    day_names = [c.split(".")[0] for c in frame.columns[1 + len(STATES):]]
+    if day_names != list(DAY_FEATURES * N_DAYS)[: len(day_names)]:
+        raise SchemaError(f"{what}: the day columns must repeat the same 16 names 5 times, "
+                          f"in the official order ({', '.join(DAY_FEATURES)}).")
+    states = frame.iloc[:, 1:1 + len(STATES)]
     if not states.isin([0, 1]).all().all() or not (states.sum(axis=1) == 1).all():
         raise SchemaError(f"{what}: the 37 state columns must be one-hot.")
     if frame.isna().any().any():

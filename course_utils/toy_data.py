@@ -1,0 +1,106 @@
+"""Seeded synthetic data sets for the lectures (introduced in L01).
+
+* :func:`view_count_series` — daily views of a course channel, in thousands, with a weekly
+  cycle (Fridays and Saturdays are quiet), two semesters a year, growth and upload spikes.
+* :func:`pokemon_cp` — Pokémon-like evolution records: species, combat power (CP) before and
+  after evolution (a quadratic truth per species plus noise) and three weakly useful features.
+
+Both use ``numpy.random.RandomState``, so a seed gives the same numbers on every platform.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# Multiplicative weekly cycle, Monday first: students watch less on Friday and Saturday.
+WEEKLY_FACTOR = np.array([1.10, 1.12, 1.08, 1.02, 0.70, 0.66, 0.96])
+VIEW_START = "2017-01-01"
+VIEW_YEARS = 5
+TEST_FROM = "2021-01-01"
+
+
+@dataclass(frozen=True)
+class ViewCounts:
+    """A daily series: ``date`` (datetime64[D]), ``views`` (thousands), ``weekday`` (0 = Mon)."""
+
+    date: np.ndarray
+    views: np.ndarray
+    weekday: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.views)
+
+    @property
+    def test_start(self) -> int:
+        """Index of the first held-out day (the last year: train on 2017–2020, test on 2021)."""
+        return int(np.searchsorted(self.date, np.datetime64(TEST_FROM)))
+
+
+def view_count_series(seed: int = 0, start: str = VIEW_START, years: int = VIEW_YEARS) -> ViewCounts:
+    """Daily views (thousands) of a lecture channel, the running example of L01."""
+    rng = np.random.RandomState(seed)
+    first = np.datetime64(start, "D")
+    date = np.arange(first, np.datetime64(f"{int(start[:4]) + years}{start[4:]}", "D"))
+    n = len(date)
+    t = np.arange(n)
+    weekday = ((date - np.datetime64("1970-01-05")).astype(int)) % 7
+    growth = 2.0 + 2.0 * t / n
+    # Two semesters a year: busy in spring (Mar–Jun) and autumn (Oct–Dec), quiet in summer.
+    day_of_year = (date - date.astype("datetime64[Y]")).astype(int)
+    semester = 1.0 + 0.25 * np.cos(2 * np.pi * (day_of_year - 105) / 182.6)
+    base = growth * semester * WEEKLY_FACTOR[weekday]
+    # A new video brings a burst of views that decays over a few days.
+    uploads = rng.rand(n) < 0.05 * semester
+    burst = np.zeros(n)
+    level = 0.0
+    for i in range(n):
+        level = 0.6 * level + (rng.exponential(1.5) if uploads[i] else 0.0)
+        burst[i] = level
+    views = base * np.exp(rng.normal(0.0, 0.05, n)) + burst + rng.normal(0.0, 0.08, n)
+    return ViewCounts(date=date, views=np.round(np.clip(views, 0.05, None), 3), weekday=weekday)
+
+
+def lag_features(views: np.ndarray, n_lags: int) -> tuple[np.ndarray, np.ndarray]:
+    """``X[t] = (views[t-1], ..., views[t-n_lags])`` and ``y[t] = views[t]`` for t ≥ n_lags."""
+    views = np.asarray(views, dtype=float)
+    n = len(views)
+    if not 1 <= n_lags < n:
+        raise ValueError(f"n_lags must be between 1 and {n - 1}, got {n_lags}.")
+    X = np.stack([views[n_lags - j: n - j] for j in range(1, n_lags + 1)], axis=1)
+    return X, views[n_lags:]
+
+
+SPECIES = ("Pidgey", "Weedle", "Caterpie", "Eevee")
+# CP after evolution = b + w·cp + q·cp² (+ noise): one quadratic truth per species.
+SPECIES_TRUTH = {
+    "Pidgey": (5.0, 1.75, 0.0006),
+    "Weedle": (10.0, 1.10, 0.0002),
+    "Caterpie": (8.0, 1.05, 0.0004),
+    "Eevee": (20.0, 2.60, 0.0012),
+}
+CP_RANGE = {"Pidgey": (10, 400), "Weedle": (10, 250), "Caterpie": (10, 250), "Eevee": (20, 600)}
+CP_NOISE = 12.0
+
+
+def pokemon_cp(n: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """``n`` evolution records: species, cp, hp, height, weight and cp_after.
+
+    ``hp`` tracks ``cp`` loosely; ``height`` and ``weight`` depend on the species only, so
+    they are useless once the species is known.
+    """
+    rng = np.random.RandomState(seed)
+    species = np.array(SPECIES)[rng.randint(len(SPECIES), size=n)]
+    lo = np.array([CP_RANGE[s][0] for s in species])
+    hi = np.array([CP_RANGE[s][1] for s in species])
+    cp = np.round(lo + (hi - lo) * rng.rand(n))
+    b, w, q = (np.array([SPECIES_TRUTH[s][k] for s in species]) for k in range(3))
+    cp_after = np.round(b + w * cp + q * cp**2 + rng.normal(0.0, CP_NOISE, n))
+    hp = np.round(10 + 0.18 * cp + rng.normal(0.0, 6.0, n))
+    size = np.array([SPECIES.index(s) for s in species])
+    height = np.round(0.3 + 0.1 * size + rng.normal(0.0, 0.05, n), 2)
+    weight = np.round(2.0 + 1.5 * size + rng.normal(0.0, 0.6, n), 1)
+    return {"species": species, "cp": cp, "hp": hp, "height": height, "weight": weight,
+            "cp_after": cp_after}

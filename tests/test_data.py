@@ -1,0 +1,103 @@
+import pandas as pd
+import pytest
+
+from course_utils.data import (
+    DataNotFoundError,
+    check_covid_schema,
+    make_mini,
+    read_covid,
+    resolve,
+    spec,
+    verify_mini,
+)
+from course_utils.data.hw01 import SchemaError
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    for var in ("COURSE_DATA", "COURSE_DATA_HW01"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("course_utils.data.locate.KAGGLE_INPUT", tmp_path / "kaggle" / "input")
+    monkeypatch.setattr("course_utils.data.locate.COLAB_CONTENT", tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+
+
+def _official_copy(dest):
+    dest.mkdir(parents=True)
+    src = make_mini("hw01")
+    for name in spec("hw01").files:
+        (dest / name).write_bytes((src / name).read_bytes())
+    return dest
+
+
+def test_mini_set_is_generated_once_and_verified(tmp_path):
+    first = resolve("hw01")
+    assert first.parent == tmp_path / "cache" / "hw01"
+    assert verify_mini("hw01", first) == []
+    mtime = (first / "covid.train.csv").stat().st_mtime_ns
+    assert resolve("hw01") == first
+    assert (first / "covid.train.csv").stat().st_mtime_ns == mtime
+    assert not list(first.parent.glob(".v*"))  # no temporary folders left behind
+
+
+def test_corrupted_cache_is_regenerated():
+    folder = resolve("hw01")
+    (folder / "covid.test.csv").write_text("id\n")
+    assert verify_mini("hw01", folder) == ["covid.test.csv"]
+    assert verify_mini("hw01", resolve("hw01")) == []
+
+
+def test_answer_key_is_not_in_the_student_folder():
+    assert sorted(p.name for p in resolve("hw01").iterdir()) == sorted(spec("hw01").files)
+
+
+def test_kaggle_input_is_searched_for_the_sentinel(tmp_path):
+    found = _official_copy(tmp_path / "kaggle" / "input" / "ml2022spring-hw1" / "nested")
+    assert resolve("hw01") == found
+
+
+def test_working_directory_and_environment_variables(tmp_path, monkeypatch):
+    here = _official_copy(tmp_path / "work")
+    monkeypatch.chdir(here)
+    assert resolve("hw01") == here
+    other = _official_copy(tmp_path / "elsewhere" / "hw01")
+    monkeypatch.setenv("COURSE_DATA", str(other.parent))
+    assert resolve("hw01") == other
+    monkeypatch.setenv("COURSE_DATA_HW01", str(here))
+    assert resolve("hw01") == here
+
+
+def test_explicit_folder_without_the_files_names_them(tmp_path):
+    (tmp_path / "half").mkdir()
+    (tmp_path / "half" / "covid.train.csv").write_text("id\n")
+    with pytest.raises(DataNotFoundError, match="missing covid.test.csv") as err:
+        resolve("hw01", data_dir=tmp_path / "half")
+    assert "ml2022spring-hw1" in str(err.value) and "prefer='mini'" in str(err.value)
+
+
+def test_prefer_official_never_generates(tmp_path):
+    with pytest.raises(DataNotFoundError, match="was not found"):
+        resolve("hw01", prefer="official")
+    assert not (tmp_path / "cache").exists()
+
+
+def test_unknown_homework_and_preference():
+    with pytest.raises(KeyError, match="No dataset registered for 'hw99'"):
+        resolve("hw99")
+    with pytest.raises(ValueError, match="prefer must be"):
+        resolve("hw01", prefer="online")
+
+
+def test_reader_rejects_a_wrong_layout():
+    train, test = read_covid(resolve("hw01"))
+    with pytest.raises(SchemaError, match="columns"):
+        check_covid_schema(train.drop(columns=["cli"]), train=True)
+    shuffled = test[[*test.columns[:38], *reversed(test.columns[38:])]]
+    with pytest.raises(SchemaError, match="repeat the same 16 names"):
+        check_covid_schema(shuffled, train=False)
+    broken = train.copy()
+    broken["AL"] = 1
+    with pytest.raises(SchemaError, match="one-hot"):
+        check_covid_schema(broken, train=True)
+    assert isinstance(train, pd.DataFrame)

@@ -1,0 +1,113 @@
+import json
+import pickle
+
+import pytest
+
+from course_utils.grading import (
+    ArtifactError,
+    ArtifactSpec,
+    GradingConfig,
+    is_public,
+    load_config,
+    read_predictions,
+    score_artifact,
+)
+
+SPEC = ArtifactSpec("pred.csv", ("id", "tested_positive"), max_bytes=10_000)
+IDS = [str(i) for i in range(10)]
+
+
+def _csv(tmp_path, text, name="pred.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _rows(values):
+    return "id,tested_positive\n" + "".join(f"{i},{v}\n" for i, v in values)
+
+
+def test_reads_a_valid_submission(tmp_path):
+    path = _csv(tmp_path, _rows((i, i * 0.5) for i in range(10)))
+    assert read_predictions(path, SPEC, IDS)["4"] == 2.0
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("id,prediction\n0,1\n", "header is 'id,prediction'; it must be exactly 'id,tested_positive'"),
+    (_rows((i, 1) for i in range(9)), "missing ids: 9"),
+    (_rows((i, 1) for i in range(11)), "unknown ids: 10"),
+    (_rows([(0, 1), (0, 2), *((i, 1) for i in range(1, 10))]), "duplicate ids: 0"),
+    (_rows((i, "nan" if i == 3 else 1) for i in range(10)), "NaN or infinite predictions for ids: 3"),
+    (_rows((i, "inf") for i in range(10)), "NaN or infinite"),
+    (_rows((i, "high") for i in range(10)), "'high' is not a number"),
+    ("", "is empty"),
+])
+def test_bad_submissions_get_one_clear_reason(tmp_path, text, reason):
+    with pytest.raises(ArtifactError, match=reason.replace("(", r"\(")):
+        read_predictions(_csv(tmp_path, text), SPEC, IDS)
+
+
+def test_pickle_posing_as_csv_is_never_loaded(tmp_path):
+    class Boom:
+        def __reduce__(self):
+            return (exec, ("raise SystemExit('unpickled!')",))
+
+    path = tmp_path / "pred.csv"
+    path.write_bytes(pickle.dumps(Boom()))
+    with pytest.raises(ArtifactError, match="binary file"):
+        read_predictions(path, SPEC, IDS)
+
+
+def test_size_cap_and_missing_file(tmp_path):
+    with pytest.raises(ArtifactError, match="No pred.csv was written"):
+        read_predictions(tmp_path / "pred.csv", SPEC, IDS)
+    big = _csv(tmp_path, "id,tested_positive\n" + "0,1\n" * 5000)
+    with pytest.raises(ArtifactError, match="the limit is 10,000"):
+        read_predictions(big, SPEC, IDS)
+
+
+def test_public_split_is_deterministic_and_balanced():
+    ids = [str(i) for i in range(2000)]
+    public = [is_public(i, 0.5, "hw01") for i in ids]
+    assert public == [is_public(i, 0.5, "hw01") for i in ids]
+    assert 0.45 < sum(public) / len(ids) < 0.55
+    assert public != [is_public(i, 0.5, "hw02") for i in ids]
+
+
+def _config(**tiers):
+    return GradingConfig(hw="hw01", metric="mse", higher_is_better=False, artifact=SPEC,
+                         answer_file="answers.csv", public_fraction=0.5,
+                         tiers=tiers or {"simple": 2.0, "medium": 1.0, "strong": 0.5, "boss": 0.2})
+
+
+def test_tiers_follow_the_metric_direction():
+    config = _config()
+    assert config.tier(3.0) == "below simple"
+    assert config.tier(2.0) == "simple"
+    assert config.tier(0.7) == "medium"
+    assert config.tier(0.1) == "boss"
+
+
+def test_score_artifact_on_both_splits(tmp_path):
+    (tmp_path / "key").mkdir()
+    _csv(tmp_path / "key", _rows((i, float(i)) for i in range(10)), "answers.csv")
+    perfect = _csv(tmp_path, _rows((i, float(i)) for i in range(10)))
+    score = score_artifact(_config(), perfect, tmp_path / "key")
+    assert (score.public, score.private, score.public_tier) == (0.0, 0.0, "boss")
+    off = _csv(tmp_path, _rows((i, i + 1.0) for i in range(10)), "off.csv")
+    score = score_artifact(_config(), off, tmp_path / "key")
+    assert score.public == score.private == 1.0 and score.private_tier == "medium"
+
+
+def test_load_config_rejects_unordered_tiers(tmp_path):
+    raw = {"hw": "hw01", "metric": "mse", "higher_is_better": False,
+           "artifact": {"file": "pred.csv", "columns": ["id", "tested_positive"]},
+           "answer_file": "a.csv", "public_fraction": 0.5,
+           "tiers": {"simple": 1.0, "medium": 2.0, "strong": 0.5, "boss": 0.2}}
+    (tmp_path / "hw01").mkdir()
+    (tmp_path / "hw01" / "grading.json").write_text(json.dumps(raw))
+    with pytest.raises(ValueError, match="strictly ordered"):
+        load_config("hw01", tmp_path)
+    raw["tiers"].update(simple=2.0, medium=1.5)
+    (tmp_path / "hw01" / "grading.json").write_text(json.dumps(raw))
+    assert load_config("hw01", tmp_path).tier(1.2) == "medium"
