@@ -36,7 +36,7 @@ def run(*args: str | Path, **kwargs) -> None:
 
 def install(extra: str) -> None:
     """Create .venv and install course_utils[extra] with the pinned versions, once."""
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 (runs under any python3 the user has)
         sys.exit(f"Python ≥ 3.10 is needed; this is {sys.version.split()[0]}.")
     if not PYTHON.exists():
         venv.create(VENV, with_pip=True)
@@ -67,7 +67,8 @@ def main(argv: list[str]) -> int:
         run(PYTHON, "-m", "course_utils.notebooks", *notebooks, env=env)
     elif command == "templates":
         install("test")
-        homework = argv[1:] or sorted(p.parent.name for p in ROOT.glob("homework/*/*_reference.ipynb"))
+        references = ROOT.glob("homework/*/*_reference.ipynb")
+        homework = argv[1:] or sorted(p.parent.name for p in references)
         run(PYTHON, "-m", "course_utils.authoring", *homework)
     else:
         print(__doc__)

@@ -27,7 +27,8 @@ def make_setup():
     y = x[:, :4].sum(1, keepdim=True) + 0.1 * torch.randn(N, 1)
     train = DataLoader(TensorDataset(x, y), batch_size=BATCH, shuffle=True)
     val = DataLoader(TensorDataset(x[:1024], y[:1024]), batch_size=256)
-    model = nn.Sequential(nn.Linear(D, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 1))
+    model = nn.Sequential(nn.Linear(D, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU(),
+                          nn.Linear(32, 1))
     return model, train, val, torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
 
 

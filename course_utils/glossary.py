@@ -82,7 +82,8 @@ def term(english: str) -> str:
     try:
         return f"{english}（{GLOSSARY[english]}）"
     except KeyError:
-        raise KeyError(f"{english!r} is not in course_utils.glossary.GLOSSARY; add it there.")
+        message = f"{english!r} is not in course_utils.glossary.GLOSSARY; add it there."
+        raise KeyError(message) from None
 
 
 def term_table(terms: Iterable[str]) -> Markdown:

@@ -37,7 +37,7 @@ def test_reads_a_valid_submission(tmp_path):
     (_rows((i, 1) for i in range(9)), "missing ids: 9"),
     (_rows((i, 1) for i in range(11)), "unknown ids: 10"),
     (_rows([(0, 1), (0, 2), *((i, 1) for i in range(1, 10))]), "duplicate ids: 0"),
-    (_rows((i, "nan" if i == 3 else 1) for i in range(10)), "NaN or infinite predictions for ids: 3"),
+    (_rows((i, "nan" if i == 3 else 1) for i in range(10)), "NaN or infinite predictions for id"),
     (_rows((i, "inf") for i in range(10)), "NaN or infinite"),
     (_rows((i, "high") for i in range(10)), "'high' is not a number"),
     ("", "is empty"),

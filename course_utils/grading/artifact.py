@@ -25,7 +25,9 @@ def _preview(items: Iterable, n: int = 5) -> str:
     return ", ".join(map(str, items[:n])) + more
 
 
-def read_predictions(path: Path, spec: ArtifactSpec, expected_ids: Iterable[str]) -> dict[str, float]:
+def read_predictions(
+    path: Path, spec: ArtifactSpec, expected_ids: Iterable[str]
+) -> dict[str, float]:
     """Return ``{id: value}`` from a submission CSV, or raise :class:`ArtifactError`."""
     path = Path(path)
     if not path.is_file():

@@ -73,5 +73,5 @@ def load_config(hw: str, root: Path | None = None) -> GradingConfig:
     values = [config.tiers[t] for t in TIERS]
     ordered = values == sorted(values, reverse=not config.higher_is_better)
     if not ordered or len(set(values)) != len(values):
-        raise ValueError(f"{path}: tiers must be strictly ordered simple → boss, got {config.tiers}")
+        raise ValueError(f"{path}: tiers must be strictly ordered simple → boss: {config.tiers}")
     return config
