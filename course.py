@@ -51,7 +51,9 @@ def install(extra: str) -> None:
 
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else ""
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    # One thread per kernel: CI runs two notebooks at once on two cores, and oversubscribed
+    # torch threads made a lecture 3-4x slower. Stored outputs are made the same way.
+    env = {**os.environ, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1"}
     if command == "lab":
         install("lab")
         run(BIN / "jupyter", "lab", FIRST_NOTEBOOK, env=env)

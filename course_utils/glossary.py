@@ -24,6 +24,10 @@ GLOSSARY: dict[str, str] = {
     "device": "裝置",
     "dropout": "隨機失活",
     "batch normalization": "批次標準化",
+    "computational graph": "計算圖",
+    "parameter": "參數",
+    "ensemble": "集成",
+    "leaderboard": "排行榜",
     # L01 — introduction
     "machine learning": "機器學習",
     "deep learning": "深度學習",

@@ -17,7 +17,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from course_utils.checkpoint import save_checkpoint
-from course_utils.device import autocast, device as pick_device
+from course_utils.device import autocast
+from course_utils.device import device as pick_device
 from course_utils.runtime import Profile
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
