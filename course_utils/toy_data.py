@@ -39,7 +39,8 @@ class ViewCounts:
         return int(np.searchsorted(self.date, np.datetime64(TEST_FROM)))
 
 
-def view_count_series(seed: int = 0, start: str = VIEW_START, years: int = VIEW_YEARS) -> ViewCounts:
+def view_count_series(seed: int = 0, start: str = VIEW_START,
+                      years: int = VIEW_YEARS) -> ViewCounts:
     """Daily views (thousands) of a lecture channel, the running example of L01."""
     rng = np.random.RandomState(seed)
     first = np.datetime64(start, "D")
@@ -74,33 +75,44 @@ def lag_features(views: np.ndarray, n_lags: int) -> tuple[np.ndarray, np.ndarray
 
 
 SPECIES = ("Pidgey", "Weedle", "Caterpie", "Eevee")
-# CP after evolution = b + w·cp + q·cp² (+ noise): one quadratic truth per species.
-SPECIES_TRUTH = {
-    "Pidgey": (5.0, 1.75, 0.0006),
-    "Weedle": (10.0, 1.10, 0.0002),
-    "Caterpie": (8.0, 1.05, 0.0004),
-    "Eevee": (20.0, 2.60, 0.0012),
-}
-CP_RANGE = {"Pidgey": (10, 400), "Weedle": (10, 250), "Caterpie": (10, 250), "Eevee": (20, 600)}
-CP_NOISE = 12.0
+# CP after evolution = m_species · (5 + 1.5·cp + 0.001·cp²) + noise: a quadratic truth whose
+# scale depends on the species, the hidden factor of the lecture.
+SPECIES_FACTOR = {"Pidgey": 1.0, "Weedle": 0.93, "Caterpie": 0.96, "Eevee": 1.08}
+CP_TRUTH = (5.0, 1.5, 0.001)
+CP_RANGE = (10.0, 600.0)
+CP_NOISE = 10.0
+POKEMON_TRAIN, POKEMON_TEST = 10, 100
+# This seed's 10 training Pokémon tell the lecture's story: degree 2 wins, degree 5 overfits.
+POKEMON_SEED = 9
 
 
-def pokemon_cp(n: int, seed: int = 0) -> dict[str, np.ndarray]:
+def cp_truth(cp: np.ndarray, species: np.ndarray) -> np.ndarray:
+    """The noise-free CP after evolution."""
+    b, w, q = CP_TRUTH
+    factor = np.array([SPECIES_FACTOR[s] for s in np.atleast_1d(species)])
+    return factor * (b + w * np.asarray(cp, dtype=float) + q * np.asarray(cp, dtype=float) ** 2)
+
+
+def pokemon_cp(n: int, seed: int = POKEMON_SEED) -> dict[str, np.ndarray]:
     """``n`` evolution records: species, cp, hp, height, weight and cp_after.
 
-    ``hp`` tracks ``cp`` loosely; ``height`` and ``weight`` depend on the species only, so
-    they are useless once the species is known.
+    Species come in equal shares (shuffled). ``hp`` tracks ``cp``; ``height`` and
+    ``weight`` depend on the species only, so none of the three helps once the species
+    and ``cp`` are known.
     """
     rng = np.random.RandomState(seed)
-    species = np.array(SPECIES)[rng.randint(len(SPECIES), size=n)]
-    lo = np.array([CP_RANGE[s][0] for s in species])
-    hi = np.array([CP_RANGE[s][1] for s in species])
-    cp = np.round(lo + (hi - lo) * rng.rand(n))
-    b, w, q = (np.array([SPECIES_TRUTH[s][k] for s in species]) for k in range(3))
-    cp_after = np.round(b + w * cp + q * cp**2 + rng.normal(0.0, CP_NOISE, n))
+    species = np.array(SPECIES)[rng.permutation(np.arange(n) % len(SPECIES))]
+    cp = np.round(CP_RANGE[0] + (CP_RANGE[1] - CP_RANGE[0]) * rng.rand(n))
+    cp_after = np.round(cp_truth(cp, species) + rng.normal(0.0, CP_NOISE, n))
     hp = np.round(10 + 0.18 * cp + rng.normal(0.0, 6.0, n))
     size = np.array([SPECIES.index(s) for s in species])
     height = np.round(0.3 + 0.1 * size + rng.normal(0.0, 0.05, n), 2)
     weight = np.round(2.0 + 1.5 * size + rng.normal(0.0, 0.6, n), 1)
     return {"species": species, "cp": cp, "hp": hp, "height": height, "weight": weight,
             "cp_after": cp_after}
+
+
+def pokemon_split(n_train: int = POKEMON_TRAIN, n_test: int = POKEMON_TEST,
+                  seed: int = POKEMON_SEED) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The lecture's set-up: a tiny training set (10 Pokémon) and a larger test set."""
+    return pokemon_cp(n_train, seed), pokemon_cp(n_test, seed + 1000)
