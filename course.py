@@ -4,6 +4,7 @@
     python course.py test       # install everything, run the whole test suite (what CI runs)
     python course.py execute    # re-execute the lecture notebooks and store their outputs
     python course.py templates  # rebuild homework templates from the reference solutions
+    python course.py grader     # instructors: install the grader and its sandbox (bubblewrap)
 
 Everything goes into ./.venv, installed with the tested versions in constraints.txt.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -49,6 +51,18 @@ def install(extra: str) -> None:
     stamp.write_text(digest)
 
 
+def ensure_bubblewrap() -> None:
+    """The grader's sandbox needs bubblewrap; install it from Debian when we may (root)."""
+    if shutil.which("bwrap"):
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        run("apt-get", "update", "-qq")
+        run("apt-get", "install", "-y", "-qq", "bubblewrap")
+    else:
+        print("! bubblewrap (bwrap) is missing: install it (e.g. `sudo apt-get install "
+              "bubblewrap`) to grade untrusted submissions and to run the grader tests.")
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else ""
     # One thread per kernel: CI runs two notebooks at once on two cores, and oversubscribed
@@ -59,6 +73,7 @@ def main(argv: list[str]) -> int:
         run(BIN / "jupyter", "lab", FIRST_NOTEBOOK, env=env)
     elif command == "test":
         install("test")
+        ensure_bubblewrap()
         env.pop("COURSE_PROFILE", None)
         env.pop("COURSE_FAST_DEV_RUN", None)
         run(BIN / "ruff", "check", ".")
@@ -67,6 +82,10 @@ def main(argv: list[str]) -> int:
         install("test")
         notebooks = argv[1:] or sorted(str(p) for p in (ROOT / "notebooks").glob("*.ipynb"))
         run(PYTHON, "-m", "course_utils.notebooks", *notebooks, env=env)
+    elif command == "grader":
+        install("grader")
+        ensure_bubblewrap()
+        run(BIN / "course-grade", "--help")
     elif command == "templates":
         install("test")
         references = ROOT.glob("homework/*/*_reference.ipynb")

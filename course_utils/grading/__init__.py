@@ -1,6 +1,7 @@
-"""Scoring homework artifacts against a hidden answer key (introduced in HW01).
+"""Scoring homework artifacts against a hidden answer key, and grading a class (HW01).
 
-This package never imports or runs student code: it reads plain-data files only.
+This package never imports student code: notebooks run only in a sandboxed subprocess
+(``course-grade``, see README.md here), and scores come from plain-data files only.
 """
 
 from course_utils.grading.artifact import ArtifactError, read_predictions

@@ -57,7 +57,8 @@ def read_predictions(
         if not row:
             continue
         if len(row) != len(spec.columns):
-            raise ArtifactError(f"{spec.file} line {line} has {len(row)} fields, not {len(spec.columns)}.")
+            raise ArtifactError(
+                f"{spec.file} line {line} has {len(row)} fields, not {len(spec.columns)}.")
         key, value = row[0].strip(), row[1].strip()
         try:
             number = float(value)

@@ -1,0 +1,115 @@
+"""How much the grader's sandbox costs, and how many submissions per minute it grades.
+
+    .venv/bin/python benchmarks/grader_throughput.py [--repeats 7] [--class-size 8]
+
+1. Sandbox overhead: one trivial submission (the test homework ``hwtiny``, no torch) graded
+   sandboxed (bwrap + prlimit + setpriv + papermill) and with ``--unsafe-no-sandbox``
+   (prlimit + papermill), interleaved; medians and their ratio.
+2. Throughput: a class of identical submissions through ``course-grade`` with --jobs 1,
+   --jobs 2, and on a local Dask cluster (2 worker processes, 1 thread each).
+Needs root and bubblewrap, like the grader; prints numbers only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from grader_corpus.corpus import HW, HW_ROOT, TEMPLATE, build, notebook, write_class  # noqa: E402
+
+from course_utils.grading import load_config  # noqa: E402
+from course_utils.grading.runner import Job, grade  # noqa: E402
+
+
+def plain_papermill(folder: Path) -> None:
+    """papermill alone on the submission, as an instructor would run it by hand."""
+    subprocess.run([sys.executable, "-m", "papermill", "--no-progress-bar", "-k", "python3",
+                    str(folder / "subs" / "s.ipynb"), str(folder / "plain.ipynb"),
+                    "-p", "DATA_DIR", str(folder / "data"), "-p", "OUT_DIR", str(folder)],
+                   check=True, capture_output=True)
+
+
+def overhead(folder: Path, repeats: int) -> None:
+    """Median seconds per trivial submission: sandboxed, unsandboxed, and papermill alone."""
+    write_class(folder / "data", folder / "key")
+    build(folder / "subs", {"s": (None, notebook())})
+    config = load_config(HW, HW_ROOT)
+    times: dict[str, list[float]] = {"sandboxed": [], "unsandboxed": [], "papermill": []}
+    for i in range(repeats):
+        for sandboxed in (True, False):
+            job = Job(sub_id="s", submission=folder / "subs" / "s.ipynb", config=config,
+                      answer_dir=folder / "key", out_dir=folder / f"out{i}{sandboxed}",
+                      template=TEMPLATE, data_dir=folder / "data", hidden=(folder / "key",),
+                      sandboxed=sandboxed)
+            start = time.perf_counter()
+            status = grade(job)["status"]
+            times["sandboxed" if sandboxed else "unsandboxed"].append(time.perf_counter() - start)
+            assert status == "ok", status
+        start = time.perf_counter()
+        plain_papermill(folder)
+        times["papermill"].append(time.perf_counter() - start)
+    print(f"per submission ({repeats} repeats, trivial notebook, interleaved):")
+    for label, values in times.items():
+        print(f"  {label:<12} median {statistics.median(values):.2f} s  "
+              f"(min {min(values):.2f}, max {max(values):.2f})")
+    medians = {k: statistics.median(v) for k, v in times.items()}
+    print(f"  sandbox / unsandboxed grading {medians['sandboxed'] / medians['unsandboxed']:.2f}; "
+          f"sandboxed grading / papermill alone {medians['sandboxed'] / medians['papermill']:.2f}")
+
+
+def course_grade(folder: Path, *extra: str) -> float:
+    """Seconds for one ``course-grade`` run over the class in ``folder`` (from scratch)."""
+    shutil.rmtree(folder / "out", ignore_errors=True)
+    env = {**os.environ, "COURSE_HOMEWORK_ROOT": str(HW_ROOT)}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "course_utils.grading", HW, str(folder / "subs"),
+                    "--answer-key", str(folder / "key"), "--out", str(folder / "out"),
+                    "--data", str(folder / "data"), *extra],
+                   env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def throughput(folder: Path, size: int) -> None:
+    """Wall time and submissions per minute for --jobs 1, --jobs 2 and a local Dask cluster."""
+    write_class(folder / "data", folder / "key")
+    build(folder / "subs", {f"s{i:03d}": (None, notebook()) for i in range(size)})
+    print(f"throughput ({size} trivial submissions, whole command incl. start-up):")
+    for label, extra in (("--jobs 1", ("--jobs", "1")), ("--jobs 2", ("--jobs", "2"))):
+        seconds = course_grade(folder, *extra)
+        print(f"  {label:<10} {seconds:6.1f} s  {seconds / size:.2f} s/submission  "
+              f"{60 * size / seconds:.0f} per minute")
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None) as cluster:
+        seconds = course_grade(folder, "--scheduler", cluster.scheduler_address)
+    print(f"  {'dask 2x1':<10} {seconds:6.1f} s  {seconds / size:.2f} s/submission  "
+          f"{60 * size / seconds:.0f} per minute")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--class-size", type=int, default=8)
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    base = "/var/tmp" if Path("/var/tmp").is_dir() else None
+    with tempfile.TemporaryDirectory(prefix="grader-bench-", dir=base) as tmp:
+        overhead(Path(tmp) / "overhead", args.repeats)
+        throughput(Path(tmp) / "class", args.class_size)
+    print(f"load average {os.getloadavg()[0]:.1f} at end")
+
+
+if __name__ == "__main__":
+    main()

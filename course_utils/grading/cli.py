@@ -1,0 +1,181 @@
+"""``course-grade``: grade a whole class's submissions with one command.
+
+    course-grade hw01 SUBMISSIONS_DIR --answer-key KEY_DIR --out RESULTS_DIR
+    course-grade hw01 UPLOADS_DIR --answer-key KEY_DIR --out RESULTS_DIR --artifacts
+    course-grade hw01 SUBMISSIONS_DIR ... --jobs 4 | --scheduler tcp://HOST:8786
+
+A submission is ``NAME.ipynb`` (or a folder ``NAME/`` holding one notebook); with
+``--artifacts`` it is the predictions file alone, ``NAME.csv`` or ``NAME/pred.csv``.
+Results go to RESULTS_DIR: grades.csv, summary.png, summary.md, and per submission
+submissions/NAME/{result.json,report.md,executed.ipynb}. Running again resumes; --force regrades.
+Without --data, the mini set is generated into RESULTS_DIR/mini-data after checking the key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from course_utils.authoring import template_paths
+from course_utils.grading import dispatch, sandbox, sheet
+from course_utils.grading.config import GradingConfig, homework_root, load_config
+from course_utils.grading.runner import Job, grade, sha256
+
+MINI_DATA = "mini-data"
+UNSAFE_WARNING = """
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+!! WARNING: --unsafe-no-sandbox. Student notebooks run as YOU, with your files, the network !!
+!! and the answer key in reach. Only resource limits apply. Use this only for notebooks you  !!
+!! wrote yourself (reference solutions, templates), never for student submissions.          !!
+!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
+"""
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="course-grade", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("hw", help="homework id, e.g. hw01")
+    p.add_argument("submissions", type=Path, help="folder of submissions")
+    p.add_argument("--answer-key", type=Path, required=True, help="folder of the hidden key")
+    p.add_argument("--out", type=Path, required=True, help="results folder")
+    p.add_argument("--artifacts", action="store_true",
+                   help="submissions are prediction files, not notebooks (nothing is executed)")
+    p.add_argument("--data", type=Path, help="the students' data folder (default: the mini set, "
+                   "generated and checked against the answer key)")
+    p.add_argument("--jobs", type=int, default=dispatch.default_jobs(),
+                   help="submissions graded at once (default: half the cores)")
+    p.add_argument("--scheduler", help="address of a Dask scheduler to run the jobs on")
+    p.add_argument("--force", action="store_true", help="regrade finished submissions")
+    p.add_argument("--timeout", type=float, default=sandbox.Limits.wall_s,
+                   help="wall-clock seconds per notebook (default %(default)s)")
+    p.add_argument("--cell-timeout", type=float, default=sandbox.Limits.cell_s,
+                   help="seconds per cell (default %(default)s)")
+    p.add_argument("--memory-gb", type=float, default=sandbox.Limits.memory_bytes / sandbox.GiB,
+                   help="address-space limit per process; 0 = none, for GPU graders "
+                   "(default %(default)s)")
+    p.add_argument("--max-output-mb", type=float, default=sandbox.Limits.file_bytes >> 20,
+                   help="largest file a notebook may write, its own output included "
+                   "(default %(default)s)")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="run notebooks without bubblewrap (trusted notebooks only)")
+    return p.parse_args(argv)
+
+
+def submission_id(name: str) -> str:
+    """A folder-safe id from a file or folder name."""
+    return re.sub(r"[^A-Za-z0-9._@+-]", "_", name).lstrip(".") or "_"
+
+
+def discover(folder: Path, artifacts_only: bool, artifact_file: str) -> dict[str, Path]:
+    """``{id: path}`` of every submission; a folder yields its one notebook (or the folder)."""
+    found: dict[str, Path] = {}
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            notebooks = sorted(entry.glob("*.ipynb"))
+            one = notebooks[0] if len(notebooks) == 1 else entry
+            path, name = (entry / artifact_file if artifacts_only else one), entry.name
+        elif artifacts_only or entry.suffix == ".ipynb":
+            path, name = entry, entry.stem
+        else:
+            print(f"ignoring {entry.name}: not a notebook", file=sys.stderr)
+            continue
+        sub_id = submission_id(name)
+        if sub_id in found:
+            raise SystemExit(f"two submissions map to the id {sub_id!r}: rename one of them.")
+        found[sub_id] = path
+    return found
+
+
+def default_data(config: GradingConfig, answer_dir: Path, target: Path) -> Path:
+    """Generate the mini set into ``target``, after checking it matches the answer key."""
+    from course_utils.data.registry import spec
+
+    try:
+        generate = spec(config.hw).generate()
+    except (KeyError, ValueError):
+        raise SystemExit(f"{config.hw} has no data generator: pass --data.") from None
+    with tempfile.TemporaryDirectory(prefix="course-grade-key-") as key:
+        generate(target, key)
+        expected = (Path(key) / config.answer_file).read_bytes()
+    if expected != (answer_dir / config.answer_file).read_bytes():
+        raise SystemExit(f"{answer_dir / config.answer_file} is not the key of the default "
+                         f"{config.hw} mini set (made with --seed?): pass --data with the data "
+                         "generated alongside that key.")
+    return target
+
+
+def finished(out_dir: Path, sub_id: str, path: Path) -> bool:
+    """Whether a stored result exists for this exact submission file."""
+    result = sheet.read_result(out_dir, sub_id)
+    return (result is not None and result["status"] != "grader-error"
+            and result["sha256"] == sha256(path))
+
+
+def check_sandbox(args: argparse.Namespace) -> bool:
+    """Whether to sandbox; exits when no sandbox works and --unsafe-no-sandbox is not given."""
+    if args.unsafe_no_sandbox:
+        print(UNSAFE_WARNING, file=sys.stderr, flush=True)
+        return False
+    problem = sandbox.sandbox_problem()
+    if problem:
+        raise SystemExit(f"Refusing to run student notebooks without a sandbox: {problem}.\n"
+                         "Install it, or pass --unsafe-no-sandbox for notebooks you wrote "
+                         "yourself.")
+    return True
+
+
+def make_jobs(args: argparse.Namespace, config: GradingConfig,
+              subs: dict[str, Path]) -> list[Job]:
+    """One :class:`Job` per submission still to grade."""
+    common = {"config": config, "answer_dir": args.answer_key.resolve(),
+              "out_dir": args.out.resolve(), "artifacts_only": args.artifacts}
+    if not args.artifacts:
+        template = template_paths(args.hw)[1]
+        if not template.is_file():
+            raise SystemExit(f"No template at {template}: locked cells are restored from it.")
+        limits = sandbox.Limits(wall_s=args.timeout, cell_s=args.cell_timeout,
+                                memory_bytes=int(args.memory_gb * sandbox.GiB),
+                                file_bytes=int(args.max_output_mb * (1 << 20)))
+        data = args.data or default_data(config, args.answer_key, args.out / MINI_DATA)
+        hidden = tuple(p.resolve() for p in (args.answer_key, args.submissions, args.out))
+        if problem := sandbox.hiding_problem(hidden):
+            raise SystemExit(problem)
+        common.update(template=template, data_dir=data.resolve(), hidden=hidden, limits=limits,
+                      sandboxed=check_sandbox(args))
+    return [Job(sub_id=i, submission=p.absolute(), **common) for i, p in subs.items()
+            if args.force or not finished(args.out, i, p)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    config = load_config(args.hw)
+    key = args.answer_key / config.answer_file
+    if not key.is_file():
+        raise SystemExit(f"No answer key at {key}: make it with "
+                         f"course-data generate {args.hw} DATA_DIR --answers {args.answer_key}")
+    subs = discover(args.submissions, args.artifacts, config.artifact.file)
+    if not subs:
+        raise SystemExit(f"No submissions in {args.submissions}.")
+    args.out.mkdir(parents=True, exist_ok=True)
+    ids = list(subs)
+    jobs = make_jobs(args, config, subs)
+    print(f"{config.hw}: {len(subs)} submissions, {len(subs) - len(jobs)} already graded, "
+          f"grading {len(jobs)} ({homework_root() / config.hw})", flush=True)
+    sheet.write_sheet(args.out, config, ids)
+    results = (dispatch.run_dask(grade, jobs, args.scheduler) if args.scheduler
+               else dispatch.run_local(grade, jobs, args.jobs))
+    for done, result in enumerate(results, start=1):
+        tiers = (f" public {result['public_tier']}, private {result['private_tier']}"
+                 if result.get("public") is not None else "")
+        print(f"[{done}/{len(jobs)}] {result['id']}: {result['status']}{tiers} "
+              f"({result['wall_s']:.1f} s)", flush=True)
+        sheet.write_sheet(args.out, config, ids)
+    final = sheet.write_sheet(args.out, config, ids)
+    sheet.write_summary(args.out, config, final)
+    print(f"wrote {args.out / sheet.SHEET} and {args.out / 'summary.md'}")
+    return 0

@@ -1,0 +1,206 @@
+"""Grade one submission: pre-flight, run it in the sandbox, classify, score, record.
+
+Everything that comes back from the sandbox (executed notebook, predictions) is untrusted:
+it is opened without following links, size-capped and parsed as plain data only.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import signal
+import stat
+import subprocess
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+
+from course_utils.grading import sandbox, sheet
+from course_utils.grading.artifact import ArtifactError
+from course_utils.grading.config import GradingConfig
+from course_utils.grading.outcome import Run, classify
+from course_utils.grading.preflight import PreflightError, preflight
+from course_utils.grading.report import render_report, truncate_outputs
+from course_utils.grading.scoring import score_artifact
+
+LOG_TAIL = 64_000
+LOG_KEPT = 3000
+NOISE = ("Kernel is running over TCP without encryption", "KeyboardInterrupt caught in kernel")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One submission and everything needed to grade it (picklable, for Dask workers)."""
+
+    sub_id: str
+    submission: Path
+    config: GradingConfig
+    answer_dir: Path
+    out_dir: Path
+    artifacts_only: bool = False
+    template: Path | None = None
+    data_dir: Path | None = None
+    hidden: tuple[Path, ...] = ()
+    limits: sandbox.Limits = sandbox.Limits()
+    sandboxed: bool = True
+
+
+class UntrustedFileError(ValueError):
+    """A file from the sandbox is not a plain regular file within its size cap."""
+
+
+def read_untrusted(path: Path, max_bytes: int) -> bytes:
+    """Read a file the student controls: no symlinks, no FIFOs or devices, at most ``max_bytes``."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as err:
+        if err.errno == errno.ENOENT:
+            raise
+        what = "a symbolic link" if err.errno == errno.ELOOP else f"unreadable ({err.strerror})"
+        raise UntrustedFileError(f"{path.name} is {what}, not a plain file") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise UntrustedFileError(f"{path.name} is not a regular file")
+        if info.st_size > max_bytes:
+            raise UntrustedFileError(f"{path.name} is {info.st_size:,} bytes; the limit is "
+                                     f"{max_bytes:,}")
+        return f.read(max_bytes + 1)[:max_bytes]
+
+
+def _quiet(log: str) -> str:
+    """The papermill log without the warnings every kernel start prints."""
+    return "\n".join(line for line in log.splitlines() if not any(n in line for n in NOISE))
+
+
+def _score(job: Job, artifact: Path, result: dict) -> None:
+    """Copy the predictions out of reach of the student, then score the copy."""
+    spec = job.config.artifact
+    kept = sheet.submission_dir(job.out_dir, job.sub_id) / spec.file
+    try:
+        sheet.atomic_write(kept, read_untrusted(artifact, spec.max_bytes))
+    except FileNotFoundError:
+        missing = ("was submitted" if job.artifacts_only else "was written: the export cell "
+                   "must run, and OUT_DIR must not be changed")
+        result.update(status="no-artifact", reason=f"No {spec.file} {missing}.")
+        return
+    except UntrustedFileError as err:
+        result.update(status="invalid-artifact", reason=f"{err}.")
+        return
+    try:
+        score = score_artifact(job.config, kept, job.answer_dir)
+    except ArtifactError as err:
+        result.update(status="invalid-artifact", reason=str(err))
+        return
+    result.update(public=score.public, private=score.private, public_tier=score.public_tier,
+                  private_tier=score.private_tier)
+
+
+def _execute(job: Job, workdir: Path, parameters: dict, uid: int | None) -> Run:
+    """Run papermill (sandboxed unless ``job.sandboxed`` is false) with the wall-clock kill."""
+    limits = job.limits
+    if job.sandboxed:
+        cmd = sandbox.sandbox_command(workdir, job.data_dir, job.hidden, limits, parameters, uid)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    else:
+        cmd = sandbox.unsafe_command(limits, parameters)
+        env = sandbox.environment(str(workdir), tmp=str(workdir))
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        killed = False
+        try:
+            returncode = proc.wait(timeout=limits.wall_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            returncode, killed = proc.wait(), True
+        log.seek(max(0, log.seek(0, os.SEEK_END) - LOG_TAIL))
+        text = log.read().decode("utf-8", "replace")
+    try:
+        raw = read_untrusted(workdir / sandbox.EXECUTED, limits.file_bytes)
+        notebook = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    except Exception:  # missing, truncated by RLIMIT_FSIZE, or tampered with: no notebook
+        notebook = None
+    return Run(returncode, killed, limits.wall_s, limits.cell_s, limits.file_bytes, notebook, text)
+
+
+def _prepare_workdir(job: Job, workdir: Path, nb: nbformat.NotebookNode, uid: int | None) -> None:
+    """Put the cleaned notebook and a mount point for the data into the fresh workdir."""
+    nbformat.write(nb, workdir / sandbox.NOTEBOOK)
+    if job.sandboxed:
+        (workdir / sandbox.DATA).mkdir()
+        if uid is not None:
+            os.chown(workdir / sandbox.NOTEBOOK, uid, uid)
+            os.chown(workdir, uid, uid)
+
+
+def _parameters(job: Job) -> dict:
+    data = f"{sandbox.WORKDIR}/{sandbox.DATA}" if job.sandboxed else str(job.data_dir)
+    out = sandbox.WORKDIR if job.sandboxed else "."
+    return {**job.config.grading_parameters, "DATA_DIR": data, "OUT_DIR": out}
+
+
+def _grade_notebook(job: Job, result: dict) -> nbformat.NotebookNode | None:
+    """Pre-flight, execute and classify; score when the run is ``ok``. Returns the executed nb."""
+    if job.submission.is_dir():
+        count = len(list(job.submission.glob("*.ipynb")))
+        result.update(status="rejected", reason=f"The folder holds {count} notebooks; submit "
+                      "exactly one .ipynb file.")
+        return None
+    try:
+        prepared = preflight(job.submission, job.config.hw, nbformat.read(job.template, 4))
+    except PreflightError as err:
+        result.update(status="rejected", reason=str(err))
+        return None
+    result["notes"] = prepared.notes
+    with sandbox.lease() as (slot, workdir):
+        uid = slot if job.sandboxed and os.geteuid() == 0 else None
+        _prepare_workdir(job, workdir, prepared.notebook, uid)
+        run = _execute(job, workdir, _parameters(job), uid)
+        outcome = classify(run)
+        result.update(status=outcome.status, reason=outcome.reason, cell=outcome.cell,
+                      exception=outcome.exception, returncode=run.returncode)
+        if outcome.status == "ok":
+            _score(job, workdir / job.config.artifact.file, result)
+        else:
+            result["log_tail"] = _quiet(run.log)[-LOG_KEPT:]
+    if run.notebook is not None:
+        sheet.atomic_write(sheet.submission_dir(job.out_dir, job.sub_id) / sandbox.EXECUTED,
+                           nbformat.writes(truncate_outputs(run.notebook)))
+    return run.notebook
+
+
+def sha256(path: Path) -> str:
+    """Hex digest of a submission file, to notice resubmissions on resume."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+
+
+def grade(job: Job) -> dict:
+    """Grade one submission and store its report and result JSON (the result is written last)."""
+    start = time.monotonic()
+    result = {"id": job.sub_id, "assignment": job.config.hw, "submission": job.submission.name,
+              "sha256": sha256(job.submission), "status": "grader-error", "reason": "",
+              "public": None, "private": None, "public_tier": None, "private_tier": None,
+              "sandboxed": job.sandboxed and not job.artifacts_only}
+    notebook = None
+    try:
+        if job.artifacts_only:
+            result.update(status="ok")
+            _score(job, job.submission, result)
+        else:
+            notebook = _grade_notebook(job, result)
+    except Exception:  # a grader bug must still leave a row and a reason, never stop the class
+        result.update(status="grader-error", reason=traceback.format_exc(limit=3)[-1000:])
+    result["wall_s"] = round(time.monotonic() - start, 2)
+    result["graded_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    folder = sheet.submission_dir(job.out_dir, job.sub_id)
+    sheet.atomic_write(folder / "report.md",
+                       render_report(result, notebook, job.config.metric))
+    sheet.write_result(job.out_dir, result)
+    return result

@@ -1,0 +1,123 @@
+"""The grade records: one result JSON per submission, the class CSV and the summary plot.
+
+Every file is written atomically (a temporary file, then ``os.replace``), and the sheet is
+always rebuilt from the result JSONs, so killing the grader loses no finished grade.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from course_utils.grading.config import TIERS, GradingConfig
+
+SHEET = "grades.csv"
+RESULT = "result.json"
+SUBMISSIONS = "submissions"
+UNGRADED = "not graded"
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def submission_dir(out_dir: Path, sub_id: str) -> Path:
+    """Where one submission's result, report and executed notebook live."""
+    return Path(out_dir) / SUBMISSIONS / sub_id
+
+
+def write_result(out_dir: Path, result: dict) -> None:
+    """Store a finished result; its presence marks the submission as graded."""
+    atomic_write(submission_dir(out_dir, result["id"]) / RESULT, json.dumps(result, indent=2))
+
+
+def read_result(out_dir: Path, sub_id: str) -> dict | None:
+    """The stored result of ``sub_id``, or ``None`` if it was never finished."""
+    path = submission_dir(out_dir, sub_id) / RESULT
+    try:
+        return json.loads(path.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def columns(config: GradingConfig) -> list[str]:
+    """The sheet's header."""
+    return ["id", "status", f"public_{config.metric}", f"private_{config.metric}", "public_tier",
+            "private_tier", "reason", "wall_s", "submission", "sha256"]
+
+
+def _row(config: GradingConfig, sub_id: str, result: dict | None) -> list:
+    if result is None:
+        return [sub_id, "pending", "", "", "", "", "not graded yet", "", "", ""]
+    return [sub_id, result["status"], result.get("public", ""), result.get("private", ""),
+            result.get("public_tier") or UNGRADED, result.get("private_tier") or UNGRADED,
+            result.get("reason", ""), f"{result.get('wall_s', 0):.1f}",
+            result.get("submission", ""), result.get("sha256", "")]
+
+
+def write_sheet(out_dir: Path, config: GradingConfig, ids: list[str]) -> list[dict | None]:
+    """Rebuild ``grades.csv`` from the result JSONs: one row per submission, graded or not."""
+    results = [read_result(out_dir, i) for i in ids]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns(config))
+    writer.writerows(_row(config, i, r) for i, r in zip(ids, results, strict=True))
+    atomic_write(Path(out_dir) / SHEET, buffer.getvalue())
+    return results
+
+
+def tier_counts(results: list[dict | None], split: str) -> dict[str, int]:
+    """How many submissions reached each tier on ``split`` ('public' or 'private')."""
+    counts = Counter((r or {}).get(f"{split}_tier") or UNGRADED for r in results)
+    order = [UNGRADED, "below simple", *TIERS]
+    return {tier: counts.get(tier, 0) for tier in order}
+
+
+def write_summary(out_dir: Path, config: GradingConfig, results: list[dict | None]) -> None:
+    """``summary.png`` (tiers on both splits) and ``summary.md`` (statuses and tiers)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    public, private = tier_counts(results, "public"), tier_counts(results, "private")
+    fig, ax = plt.subplots(figsize=(8, 4))
+    x = range(len(public))
+    ax.bar([i - 0.2 for i in x], list(public.values()), width=0.4, label="public")
+    ax.bar([i + 0.2 for i in x], list(private.values()), width=0.4, label="private")
+    ax.set_xticks(list(x), list(public))
+    ax.set_xlabel("tier")
+    ax.set_ylabel("submissions")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_title(f"{config.hw}: tier distribution ({len(results)} submissions)")
+    ax.legend()
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    atomic_write(Path(out_dir) / "summary.png", buffer.getvalue())
+    statuses = Counter((r or {}).get("status", "pending") for r in results)
+    lines = [f"# {config.hw} grading summary", "", "![tiers](summary.png)", "",
+             "| status | submissions |", "|---|---:|",
+             *[f"| {s} | {n} |" for s, n in statuses.most_common()], "",
+             "| tier | public | private |", "|---|---:|---:|",
+             *[f"| {t} | {public[t]} | {private[t]} |" for t in public]]
+    atomic_write(Path(out_dir) / "summary.md", "\n".join(lines) + "\n")

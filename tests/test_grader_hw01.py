@@ -1,0 +1,36 @@
+"""The real HW1 reference solution and student template through ``course-grade``, end to end,
+in the issue's form: no --data, so the grader makes the mini set and checks it against the key."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from grader_corpus.corpus import sheet
+
+from course_utils.authoring import template_paths
+
+pytestmark = pytest.mark.slow
+
+
+def test_reference_reaches_boss_and_template_at_most_simple(tmp_path):
+    reference, template = template_paths("hw01")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(reference, subs / "reference.ipynb")
+    shutil.copy(template, subs / "template.ipynb")
+    subprocess.run([sys.executable, "-m", "course_utils.data", "generate", "hw01",
+                    tmp_path / "data", "--answers", tmp_path / "key"], check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "course_utils.grading", "hw01", subs, "--answer-key",
+         tmp_path / "key", "--out", tmp_path / "out", "--jobs", "2"],
+        capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = sheet(tmp_path / "out")
+    ref, tpl = rows["reference"], rows["template"]
+    assert ref["status"] == "ok", ref["reason"]
+    assert (ref["public_tier"], ref["private_tier"]) == ("boss", "boss"), ref
+    assert tpl["private_tier"] in ("not graded", "below simple", "simple"), tpl
+    assert tpl["status"] != "grader-error", tpl["reason"]
