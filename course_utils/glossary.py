@@ -74,7 +74,7 @@ GLOSSARY: dict[str, str] = {
     "training data": "訓練資料",
     "validation set": "驗證集",
     "testing data": "測試資料",
-    "early stopping": "提早停止",
+    "early stopping": "提前停止",
     "feature selection": "特徵選擇",
     "momentum": "動量",
     "weight decay": "權重衰減",
@@ -101,6 +101,21 @@ GLOSSARY: dict[str, str] = {
     "feature engineering": "特徵工程",
     "feature extractor": "特徵擷取器",
     "neural architecture search": "神經網路架構搜尋",
+    # L02a/L02c — the general guide, classification, normalization
+    "general guide": "機器學習任務攻略",
+    "data augmentation": "資料擴增",
+    "cross-validation": "交叉驗證",
+    "mismatch": "不匹配",
+    "one-hot encoding": "one-hot 編碼",
+    "probabilistic generative model": "機率生成模型",
+    "logistic regression": "邏輯斯迴歸",
+    "feature normalization": "特徵標準化",
+    "prior": "事前機率",
+    "posterior": "事後機率",
+    "naive Bayes": "單純貝氏",
+    "maximum likelihood estimation": "最大概似估計",
+    "discriminative model": "判別式模型",
+    "generative model": "生成式模型",
 }
 
 
