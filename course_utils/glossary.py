@@ -116,6 +116,15 @@ GLOSSARY: dict[str, str] = {
     "maximum likelihood estimation": "最大概似估計",
     "discriminative model": "判別式模型",
     "generative model": "生成式模型",
+    # L02b — optimization
+    "critical point": "臨界點",
+    "local maximum": "局部最大值",
+    "Hessian": "海森矩陣",
+    "eigenvalue": "特徵值",
+    "adaptive learning rate": "自動調整學習速率",
+    "learning rate scheduling": "學習率排程",
+    "warm-up": "預熱",
+    "bias correction": "偏差修正",
 }
 
 

@@ -6,6 +6,7 @@ calls ``plt.show()``, so widgets and tests can reuse it.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 
 import matplotlib as mpl
@@ -15,6 +16,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b")
+PATH_COLORS = ("k", "m", "c", "w", "#ff7f0e", "#2ca02c")  # readable on the RdYlBu surface
 
 STYLE = {
     "figure.figsize": (6.0, 3.8),
@@ -84,7 +86,7 @@ def plot_error_surface(
     levels = np.quantile(Z, np.linspace(0, 1, 25) ** 2)
     cs = ax.contourf(W, B, Z, levels=np.unique(levels), cmap="RdYlBu_r")
     fig.colorbar(cs, ax=ax, label="loss")
-    for (label, path), color in zip((paths or {}).items(), ("k", "m", "c", "w"), strict=False):
+    for (label, path), color in zip((paths or {}).items(), itertools.cycle(PATH_COLORS)):
         path = np.asarray(path)
         ax.plot(path[:, 0], path[:, 1], "o-", ms=2.5, lw=1.2, color=color, label=label)
     if optimum is not None:

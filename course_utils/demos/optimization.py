@@ -1,0 +1,645 @@
+"""Demos of L02b (optimization: critical points, batch size, momentum, adaptive learning
+rates, schedules and the optimizers beyond Adam).
+
+Every ``demo_*`` function is pure: ``demo(**params) -> (figure, numbers)``; its defaults are
+the notebook's default widget state. The update rules themselves live in
+:mod:`course_utils.optimizers`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+from matplotlib.figure import Figure
+from sklearn.datasets import load_digits
+from torch import nn
+from torch.func import functional_call
+from torch.utils.data import DataLoader, TensorDataset
+
+from course_utils import optimizers as O
+from course_utils.plots import COLORS, plot_error_surface
+from course_utils.runtime import Profile
+from course_utils.training import evaluate, fit
+
+Numbers = dict[str, object]
+
+
+# --------------------------------------------------------------------------- critical points
+
+CRITICAL_SURFACES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "x² − y²": lambda p: p[0] ** 2 - p[1] ** 2,
+    "x² + y²": lambda p: p[0] ** 2 + p[1] ** 2,
+    "−x² − y²": lambda p: -p[0] ** 2 - p[1] ** 2,
+    "1-1-1 network (1 − w₁w₂)²": lambda p: (1 - p[0] * p[1]) ** 2,
+}
+"""Demo 1's surfaces as functions of a 2-vector θ (for the 1-1-1 network θ = (w₁, w₂))."""
+
+
+def gradient_and_hessian(surface: str, theta: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """The gradient g and the Hessian H of a :data:`CRITICAL_SURFACES` loss at θ (autograd)."""
+    f = CRITICAL_SURFACES[surface]
+    p = torch.tensor(theta, dtype=torch.float64)
+    g = torch.autograd.functional.jacobian(f, p)
+    H = torch.autograd.functional.hessian(f, p)
+    return g.numpy(), H.numpy()
+
+
+def classify_critical_point(eigenvalues: Sequence[float], tol: float = 1e-8) -> str:
+    """PD → local minimum, ND → local maximum, mixed signs → saddle point."""
+    ev = np.asarray(eigenvalues)
+    if np.all(ev > tol):
+        return "local minimum"
+    if np.all(ev < -tol):
+        return "local maximum"
+    if ev.min() < -tol and ev.max() > tol:
+        return "saddle point"
+    return "undecided (zero eigenvalue)"
+
+
+def escape_direction(H: np.ndarray) -> tuple[float, np.ndarray]:
+    """The most negative eigenvalue λ of H and its unit eigenvector u (λ ≥ 0: no escape)."""
+    ev, vecs = np.linalg.eigh(H)
+    u = vecs[:, 0] * (1 if vecs[:, 0].sum() >= 0 else -1)
+    return float(ev[0]), u
+
+
+def surface_loss(surface: str, theta: Sequence[float]) -> float:
+    return float(CRITICAL_SURFACES[surface](torch.tensor(theta, dtype=torch.float64)))
+
+
+def demo_critical_point(surface: str = "1-1-1 network (1 − w₁w₂)²", w1: float = 0.0,
+                        w2: float = 0.0, escape_steps: int = 1,
+                        step: float = 0.1) -> tuple[Figure, Numbers]:
+    """Demo 1: Hessian, eigenvalues and label at (w1, w2); step along u of a negative λ."""
+    theta = np.array([w1, w2], dtype=float)
+    g, H = gradient_and_hessian(surface, theta)
+    ev = np.linalg.eigvalsh(H)
+    lam, u = escape_direction(H)
+    path = [theta]
+    if lam < 0:
+        for _ in range(escape_steps):
+            path.append(path[-1] + step * u)
+    path = np.array(path)
+    f = CRITICAL_SURFACES[surface]
+    fig, ax = plt.subplots(figsize=(6.2, 4.6))
+    plt.close(fig)
+    plot_error_surface(lambda a, b: f(torch.as_tensor(np.stack([a, b]))).numpy(),
+                       (-2, 2), (-2, 2), title=f"{surface}", ax=ax)
+    ax.plot(*theta, "ko", ms=7, label="θ′ (critical point?)")
+    if lam < 0:
+        ax.annotate("", xy=theta + 0.8 * u, xytext=theta,
+                    arrowprops={"arrowstyle": "->", "color": "k", "lw": 2})
+        ax.plot(path[:, 0], path[:, 1], "m.-", ms=8, label=f"escape steps along u (λ = {lam:.2g})")
+    ax.set(xlabel="w₁ (or x)", ylabel="w₂ (or y)")
+    ax.legend(loc="lower left")
+    numbers = {"‖g‖": float(np.linalg.norm(g)), "eigenvalues": ev.round(6),
+               "type": classify_critical_point(ev) if np.linalg.norm(g) < 1e-8
+               else "not critical (g ≠ 0)",
+               "L(θ′)": surface_loss(surface, theta), "L after escape": surface_loss(surface,
+                                                                                     path[-1])}
+    return fig, numbers
+
+
+# --------------------------------------------------------------------------- Hessian spectrum
+
+def regression_data(n: int = 64, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """A 1-D synthetic regression set y = sin(3x) + noise, x in [−1, 1]."""
+    rng = np.random.RandomState(seed)
+    x = rng.uniform(-1, 1, (n, 1))
+    y = np.sin(3 * x) + rng.normal(0, 0.1, (n, 1))
+    return torch.tensor(x, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
+
+
+def tiny_mlp(hidden: int = 16, seed: int = 0) -> nn.Sequential:
+    """1 → hidden → 1 tanh network in float64 (49 parameters for hidden = 16)."""
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(1, hidden), nn.Tanh(), nn.Linear(hidden, 1)).double()
+
+
+def flat_loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> Callable:
+    """L(θ) of ``model`` with all parameters flattened into one vector θ."""
+    names = [n for n, _ in model.named_parameters()]
+    shapes = [p.shape for p in model.parameters()]
+
+    def loss(theta: torch.Tensor) -> torch.Tensor:
+        params, i = {}, 0
+        for name, shape in zip(names, shapes, strict=True):
+            k = int(np.prod(shape))
+            params[name] = theta[i:i + k].reshape(shape)
+            i += k
+        return nn.functional.mse_loss(functional_call(model, params, (x,)), y)
+    return loss
+
+
+def hessian_at_convergence(seed: int, hidden: int = 16, steps: int = 1500,
+                           lr: float = 0.01) -> dict[str, object]:
+    """Train the tiny MLP full-batch with Adam, then the Hessian's eigenvalues at the end."""
+    x, y = regression_data()
+    with torch.random.fork_rng():
+        model = tiny_mlp(hidden, seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(steps):
+        opt.zero_grad()
+        nn.functional.mse_loss(model(x), y).backward()
+        opt.step()
+    theta = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+    loss = flat_loss(model, x, y)
+    g = torch.autograd.functional.jacobian(loss, theta)
+    ev = np.linalg.eigvalsh(torch.autograd.functional.hessian(loss, theta).numpy())
+    return {"seed": seed, "parameters": theta.numel(), "training loss": float(loss(theta)),
+            "‖g‖": float(g.norm()), "minimum ratio": float((ev > 0).mean()), "eigenvalues": ev}
+
+
+def plot_hessian_spectrum(runs: Sequence[dict]) -> Figure:
+    """Eigenvalue histogram of the first run; minimum ratio vs training loss of all runs."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
+    plt.close(fig)
+    ev = runs[0]["eigenvalues"]
+    a.hist(np.sign(ev) * np.log10(1 + np.abs(ev) * 1e4), bins=30, color=COLORS[0])
+    a.axvline(0, color="k", lw=1, label="λ = 0")
+    a.set(title=f"Hessian eigenvalues, run 0 ({len(ev)} parameters)",
+          xlabel="sign(λ)·log₁₀(1 + 10⁴|λ|)", ylabel="count")
+    a.legend()
+    b.scatter([r["minimum ratio"] for r in runs], [r["training loss"] for r in runs],
+              color=COLORS[1], label="one training run")
+    b.set(title="Where training stopped", xlabel="minimum ratio = #(λ > 0) / #λ",
+          ylabel="training loss", xlim=(0.4, 1.02))
+    b.legend()
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- batch size
+
+@lru_cache(maxsize=2)
+def digits_split(seed: int = 0) -> tuple[torch.Tensor, ...]:
+    """scikit-learn's 8×8 digits, standardized: (x_train, y_train, x_val, y_val), 1,297/500."""
+    X, y = load_digits(return_X_y=True)
+    order = np.random.RandomState(seed).permutation(len(y))
+    X, y = X[order] / 16.0, y[order]
+    mean, std = X[:-500].mean(0), X[:-500].std(0) + 0.1
+    X = (X - mean) / std
+    t = torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.long)
+    return t[0][:-500], t[1][:-500], t[0][-500:], t[1][-500:]
+
+
+def digits_mlp(width: int = 64, seed: int = 0) -> nn.Sequential:
+    """64 → width → 10 ReLU classifier for the digits."""
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(64, width), nn.ReLU(), nn.Linear(width, 10))
+
+
+def loader(x: torch.Tensor, y: torch.Tensor, batch_size: int, shuffle: bool,
+           seed: int = 0) -> DataLoader:
+    g = torch.Generator().manual_seed(seed)
+    return DataLoader(TensorDataset(x, y), batch_size=batch_size, shuffle=shuffle, generator=g)
+
+
+def endless(batches: DataLoader) -> Iterator:
+    """Batches from ``batches`` epoch after epoch (reshuffled each time)."""
+    while True:
+        yield from batches
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    with torch.no_grad():
+        return float((model(x).argmax(1) == y).float().mean())
+
+
+def time_per_update(batch_sizes: Sequence[int], updates: int = 20, width: int = 64) -> pd.DataFrame:
+    """Seconds per update (forward + backward + step) and per epoch of the digits MLP."""
+    x, y, *_ = digits_split()
+    model = digits_mlp(width)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    rows = []
+    for B in batch_sizes:
+        xb, yb = x[:B], y[:B]
+        start = time.perf_counter()
+        for _ in range(updates):
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(xb), yb).backward()
+            opt.step()
+        per = (time.perf_counter() - start) / updates
+        rows.append({"batch size B": B, "ms per update": 1e3 * per,
+                     "updates per epoch": -(-len(x) // B),
+                     "ms per epoch": 1e3 * per * -(-len(x) // B)})
+    return pd.DataFrame(rows)
+
+
+def batch_size_lab(batch_sizes: Sequence[int], epochs: int, lr: float = 0.05, seed: int = 0,
+                   profile: Profile | None = None) -> pd.DataFrame:
+    """Train the digits MLP with plain SGD for the same number of epochs at each B."""
+    x, y, xv, yv = digits_split(seed)
+    rows = []
+    for B in batch_sizes:
+        model = digits_mlp(seed=seed)
+        fit(model, loader(x, y, B, True, seed), loss_fn=nn.CrossEntropyLoss(),
+            optimizer=torch.optim.SGD(model.parameters(), lr=lr), epochs=epochs,
+            device=torch.device("cpu"), profile=profile, progress=False)
+        rows.append({"batch size B": B, "updates": epochs * -(-len(x) // B),
+                     "train accuracy": accuracy(model, x, y),
+                     "validation accuracy": accuracy(model, xv, yv)})
+    return pd.DataFrame(rows)
+
+
+def plot_batch_lab(timing: pd.DataFrame, lab: pd.DataFrame) -> Figure:
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
+    plt.close(fig)
+    a.loglog(timing["batch size B"], timing["ms per update"], "o-", label="per update")
+    a.loglog(timing["batch size B"], timing["ms per epoch"], "s-", label="per epoch")
+    a.set(title="Time vs batch size (this machine)", xlabel="batch size B", ylabel="ms")
+    a.legend()
+    b.semilogx(lab["batch size B"], lab["train accuracy"], "o-", label="train")
+    b.semilogx(lab["batch size B"], lab["validation accuracy"], "s-", label="validation")
+    b.set(title="Digits, same number of epochs", xlabel="batch size B", ylabel="accuracy")
+    b.legend()
+    fig.tight_layout()
+    return fig
+
+
+def sharp_flat_loss(x: np.ndarray) -> np.ndarray:
+    """1-D training loss with a flat minimum at x = −1 and a sharp one at x = 1.5."""
+    return 1 - 0.9 * np.exp(-((x + 1) ** 2) / 0.5) - 0.95 * np.exp(-((x - 1.5) ** 2) / 0.01)
+
+
+def demo_sharp_flat(shift: float = 0.1) -> tuple[Figure, Numbers]:
+    """Demo 3c: the testing loss is the training loss shifted by ``shift``."""
+    x = np.linspace(-3, 3, 1201)
+    flat, sharp = -1.0, 1.5
+    fig, ax = plt.subplots()
+    plt.close(fig)
+    ax.plot(x, sharp_flat_loss(x), label="training loss")
+    ax.plot(x, sharp_flat_loss(x - shift), "--", label=f"testing loss (shifted by {shift:g})")
+    for x0, name in ((flat, "flat minimum"), (sharp, "sharp minimum")):
+        ax.plot([x0, x0], [sharp_flat_loss(x0), sharp_flat_loss(x0 - shift)], "o-", lw=2,
+                label=f"{name}: test − train")
+    ax.set(title="Flat vs sharp minimum under a train/test shift", xlabel="θ", ylabel="loss")
+    ax.legend(loc="lower left")
+    numbers = {"test − train (flat)": float(sharp_flat_loss(flat - shift) - sharp_flat_loss(flat)),
+               "test − train (sharp)": float(sharp_flat_loss(sharp - shift)
+                                             - sharp_flat_loss(sharp))}
+    return fig, numbers
+
+
+# --------------------------------------------------------------------------- momentum in 1-D
+
+LOSS_1D_ROOTS = (-2.0, -2.0, 0.0, 1.0, 2.5)   # saddle (double root), local min, max, global min
+LOSS_1D_SCALE = 0.05
+
+
+def grad_1d(x):
+    """dL/dx of the 1-D loss: a saddle at −2, a local minimum at 0, the global one at 2.5."""
+    r = LOSS_1D_ROOTS
+    return LOSS_1D_SCALE * (x - r[0]) * (x - r[1]) * (x - r[2]) * (x - r[3]) * (x - r[4])
+
+
+def loss_1d(x):
+    """The antiderivative of :func:`grad_1d`, with L(2.5) = 0."""
+    coeffs = LOSS_1D_SCALE * np.polyint(np.poly(LOSS_1D_ROOTS))
+    return np.polyval(coeffs, x) - np.polyval(coeffs, LOSS_1D_ROOTS[-1])
+
+
+def descend_1d(x0: float, eta: float, momentum: float, steps: int) -> np.ndarray:
+    """Lee's momentum in 1-D: m ← λm − ηg, x ← x + m (λ = 0 is plain gradient descent)."""
+    opt = O.Momentum(eta, momentum, style="lee")
+    xs = [np.array([x0])]
+    for _ in range(steps):
+        xs.append(np.clip(opt.step(xs[-1], grad_1d(xs[-1])), -4, 4))
+    return np.concatenate(xs)
+
+
+def demo_momentum_1d(eta: float = 0.05, momentum: float = 0.9, x0: float = -3.2,
+                     steps: int = 150) -> tuple[Figure, Numbers]:
+    """Demo 4a: gradient descent vs gradient descent + momentum on the 1-D loss."""
+    x = np.linspace(-3.5, 3.2, 400)
+    runs = {"gradient descent": descend_1d(x0, eta, 0.0, steps),
+            f"+ momentum (λ = {momentum:g})": descend_1d(x0, eta, momentum, steps)}
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
+    plt.close(fig)
+    a.plot(x, loss_1d(x), color="grey", label="L(θ)")
+    for (name, xs), c in zip(runs.items(), COLORS[:2], strict=True):
+        a.plot(xs, loss_1d(xs), "o", ms=3, color=c, alpha=0.6, label=name)
+        a.plot(xs[-1], loss_1d(xs[-1]), "*", ms=14, color=c, mec="k")
+        b.plot(xs, color=c, label=name)
+    a.set(title="The ball on the loss (★ = where it ends)", xlabel="θ", ylabel="L",
+          ylim=(-1, max(4, float(loss_1d(x0)) + 1)))
+    a.legend()
+    for r, name in ((-2.0, "saddle"), (0.0, "local min"), (2.5, "global min")):
+        b.axhline(r, ls=":", color="k", lw=0.8)
+        b.text(0, r + 0.1, name, fontsize=8)
+    b.set(title="θ over the updates", xlabel="update", ylabel="θ")
+    b.legend()
+    fig.tight_layout()
+    return fig, {name: float(xs[-1]) for name, xs in runs.items()}
+
+
+# --------------------------------------------------------------------------- 2-D race
+
+@dataclass(frozen=True)
+class Surface:
+    """A 2-D loss with its gradient, plotting window, start and minimum."""
+
+    loss: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    grad: Callable[[np.ndarray], np.ndarray]
+    w_range: tuple[float, float]
+    b_range: tuple[float, float]
+    start: tuple[float, float]
+    optimum: tuple[float, float]
+
+
+SURFACES: dict[str, Surface] = {
+    "convex bowl (ill-conditioned)": Surface(
+        lambda w, b: 0.5 * (w**2 + 200 * b**2),
+        lambda t: np.array([t[0], 200 * t[1]]), (-11, 2), (-0.8, 0.8), (-10.0, 0.5), (0, 0)),
+    "Rosenbrock": Surface(
+        lambda w, b: (1 - w) ** 2 + 10 * (b - w**2) ** 2,
+        lambda t: np.array([-2 * (1 - t[0]) - 40 * t[0] * (t[1] - t[0] ** 2),
+                            20 * (t[1] - t[0] ** 2)]), (-2, 2), (-1, 3), (-1.5, 2.5), (1, 1)),
+    "saddle": Surface(
+        lambda w, b: w**2 - b**2 + b**4 / 4,
+        lambda t: np.array([2 * t[0], -2 * t[1] + t[1] ** 3]), (-2, 2), (-2, 2),
+        (1.8, 1e-3), (0, 2**0.5)),
+}
+
+RACERS = ("SGD", "SGDM", "NAG", "Adagrad", "RMSProp", "Adam", "AdamW", "AMSGrad", "AdaBound",
+          "RAdam", "Lookahead")
+
+
+def make_optimizer(name: str, lr: float, beta1: float = 0.9, beta2: float = 0.999,
+                   alpha: float = 0.9, schedule: O.Schedule | None = None) -> O.Optimizer:
+    """A from-scratch optimizer by its lecture name; β₁ doubles as SGDM's λ."""
+    betas = (beta1, beta2)
+    makers = {
+        "SGD": lambda: O.SGD(lr, schedule),
+        "SGDM": lambda: O.Momentum(lr, beta1, schedule=schedule),
+        "NAG": lambda: O.Momentum(lr, beta1, nesterov=True, schedule=schedule),
+        "Adagrad": lambda: O.Adagrad(lr, decay=False, schedule=schedule),
+        "RMSProp": lambda: O.RMSProp(lr, alpha, schedule=schedule),
+        "Adam": lambda: O.Adam(lr, betas, schedule=schedule),
+        "AdamW": lambda: O.AdamW(lr, 0.1, betas=betas, schedule=schedule),
+        "AMSGrad": lambda: O.Adam(lr, betas, amsgrad=True, schedule=schedule),
+        "AdaBound": lambda: O.Adam(lr, betas, bound=(lr, 0.01), schedule=schedule),
+        "RAdam": lambda: O.RAdam(lr, betas, schedule=schedule),
+        "Lookahead": lambda: O.Lookahead(O.Adam(lr, betas, schedule=schedule), k=5, alpha=0.5),
+    }
+    if name not in makers:
+        raise ValueError(f"Unknown optimizer {name!r}; pick one of {', '.join(makers)}.")
+    return makers[name]()
+
+
+def run_path(surface: Surface, opt: O.Optimizer, steps: int,
+             start: Sequence[float] | None = None) -> np.ndarray:
+    """The (steps + 1, 2) path of ``opt`` on ``surface``; stops early if it diverges."""
+    theta = np.array(start if start is not None else surface.start, dtype=float)
+    path = [theta]
+    for _ in range(steps):
+        theta = opt.step(theta, surface.grad(theta))
+        path.append(theta)
+        if not np.all(np.isfinite(theta)) or np.abs(theta).max() > 1e6:
+            break
+    return np.array(path)
+
+
+def plot_paths(surface: Surface, paths: dict[str, np.ndarray], title: str) -> Figure:
+    """Paths on the contour (left) and the loss per update (right, log scale)."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 3.9), gridspec_kw={"width_ratios": [1.3, 1]})
+    plt.close(fig)
+    plot_error_surface(surface.loss, surface.w_range, surface.b_range, optimum=surface.optimum,
+                       title=title, ax=a)
+    cmap = plt.get_cmap("tab20")
+    for i, (name, path) in enumerate(paths.items()):
+        c = cmap(i % 20)
+        a.plot(path[:, 0], path[:, 1], ".-", ms=2, lw=1.1, color=c, label=name)
+        b.semilogy(surface.loss(path[:, 0], path[:, 1]) - surface.loss(*surface.optimum) + 1e-12,
+                   color=c, label=name)
+    a.legend(loc="lower left", fontsize=7, ncol=2)
+    b.set(title="loss above the minimum", xlabel="update", ylabel="L − L*")
+    b.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    return fig
+
+
+def demo_optimizer_race(surface: str = "Rosenbrock",
+                        racers: Sequence[str] = ("SGD", "SGDM", "Adagrad", "RMSProp", "Adam"),
+                        lr: float = 0.01, beta1: float = 0.9, beta2: float = 0.999,
+                        alpha: float = 0.9, steps: int = 300) -> tuple[Figure, Numbers]:
+    """Demo 4b: the chosen optimizers race from the same start on a 2-D surface."""
+    s = SURFACES[surface]
+    paths = {name: run_path(s, make_optimizer(name, lr, beta1, beta2, alpha), steps)
+             for name in racers}
+    fig = plot_paths(s, paths, f"{surface}: η = {lr:g}, β₁ = {beta1:g}, β₂ = {beta2:g}")
+    return fig, {f"L ({name})": float(s.loss(*p[-1])) for name, p in paths.items()}
+
+
+def fixed_lr_runs(etas: Sequence[float], steps: int) -> dict[str, np.ndarray]:
+    """Plain gradient descent on the ill-conditioned bowl at each fixed η."""
+    s = SURFACES["convex bowl (ill-conditioned)"]
+    return {f"GD, η = {eta:g}": run_path(s, O.SGD(eta), steps) for eta in etas}
+
+
+def plot_stuck(paths: dict[str, np.ndarray]) -> Figure:
+    """Loss and gradient norm per update: the loss stalls while ‖g‖ stays large."""
+    s = SURFACES["convex bowl (ill-conditioned)"]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    plt.close(fig)
+    for (name, p), c in zip(paths.items(), COLORS, strict=False):
+        axes[0].semilogy(s.loss(p[:, 0], p[:, 1]), color=c, label=name)
+        axes[1].plot(np.linalg.norm([s.grad(t) for t in p], axis=1), color=c, label=name)
+    axes[0].set(title="training loss", xlabel="update", ylabel="L")
+    axes[1].set(title="gradient norm", xlabel="update", ylabel="‖g‖", ylim=(0, None))
+    for ax in axes:
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- schedules
+
+def schedule_zoo(peak_lr: float = 1e-3, total: int = 10_000, warmup: int = 1_000,
+                 period: int = 2_000) -> dict[str, O.Schedule]:
+    """The lecture's schedules, all with the same peak η (Transformer: d = 512, rescaled)."""
+    transformer = O.transformer_warmup(512, warmup)
+    top = transformer(warmup)
+    return {
+        "constant": O.constant(peak_lr),
+        "step decay": O.step_decay(peak_lr, every=total // 4, gamma=0.3),
+        "exponential decay": O.exponential_decay(peak_lr, gamma=0.01 ** (1 / total)),
+        "Transformer warm-up": lambda t: peak_lr * transformer(t) / top,
+        "cyclical": O.cyclical(peak_lr / 10, peak_lr, period // 2),
+        "SGDR": O.sgdr(peak_lr, period),
+        "one-cycle": O.one_cycle(peak_lr, total),
+    }
+
+
+def demo_schedules(total: int = 10_000, warmup: int = 1_000,
+                   period: int = 2_000) -> tuple[Figure, Numbers]:
+    """Demo 5: every schedule η^t over ``total`` steps."""
+    zoo = schedule_zoo(1e-3, total, warmup, period)
+    t = np.arange(total)
+    fig, axes = plt.subplots(2, 4, figsize=(12, 4.8), sharex=True)
+    plt.close(fig)
+    peaks = {}
+    for ax, (name, s) in zip(axes.flat, zoo.items(), strict=False):
+        lr = np.array([s(int(i)) for i in t])
+        ax.plot(t, lr * 1e3)
+        ax.set(title=name, xlabel="step t", ylabel="η^t (×10⁻³)")
+        peaks[f"peak step ({name})"] = int(np.argmax(lr))
+    axes.flat[-1].axis("off")
+    fig.suptitle("Learning-rate schedules with the same peak η = 10⁻³")
+    fig.tight_layout()
+    return fig, {k: v for k, v in peaks.items() if "constant" not in k}
+
+
+def lr_range_test(min_lr: float = 1e-4, max_lr: float = 10.0, steps: int = 100,
+                  batch_size: int = 64, seed: int = 0) -> pd.DataFrame:
+    """Smith's LR range test: SGD on the digits MLP with η growing exponentially per batch."""
+    x, y, *_ = digits_split(seed)
+    model = digits_mlp(seed=seed)
+    opt = torch.optim.SGD(model.parameters(), lr=min_lr)
+    lrs = np.geomspace(min_lr, max_lr, steps)
+    rows = []
+    for lr, (xb, yb) in zip(lrs, endless(loader(x, y, batch_size, True, seed)), strict=False):
+        opt.param_groups[0]["lr"] = float(lr)
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(xb), yb)
+        loss.backward()
+        opt.step()
+        rows.append({"lr": lr, "loss": loss.item()})
+        if not np.isfinite(loss.item()) or loss.item() > 20:
+            break
+    return pd.DataFrame(rows)
+
+
+def plot_lr_range_test(table: pd.DataFrame) -> Figure:
+    fig, ax = plt.subplots()
+    plt.close(fig)
+    smooth = table["loss"].ewm(alpha=0.2).mean()
+    ax.semilogx(table["lr"], table["loss"], alpha=0.4, label="batch loss")
+    ax.semilogx(table["lr"], smooth, label="smoothed")
+    best = table["lr"][int(np.argmin(np.gradient(smooth.to_numpy())))]
+    ax.axvline(best, color="k", ls=":", label=f"steepest descent, η ≈ {best:.2g}")
+    ax.set(title="LR range test on the digits MLP", xlabel="learning rate η", ylabel="loss")
+    ax.legend()
+    return fig
+
+
+# --------------------------------------------------------------------------- Adam internals
+
+def flat_params(model: nn.Module) -> np.ndarray:
+    return torch.cat([p.detach().reshape(-1) for p in model.parameters()]).double().numpy()
+
+
+def set_flat_params(model: nn.Module, theta: np.ndarray) -> None:
+    i = 0
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.from_numpy(theta[i:i + p.numel()]).reshape(p.shape))
+            i += p.numel()
+
+
+def first_steps(opt: O.Optimizer, steps: int = 20, batch_size: int = 32,
+                seed: int = 0) -> dict[str, np.ndarray]:
+    """Train the digits MLP with a from-scratch optimizer; record |g|, σ and |Δθ| per step."""
+    x, y, *_ = digits_split(seed)
+    model = digits_mlp(seed=seed)
+    theta = flat_params(model)
+    batches = endless(loader(x, y, batch_size, True, seed))
+    rec: dict[str, list] = {"g": [], "sigma": [], "update": [], "loss": []}
+    for _ in range(steps):
+        xb, yb = next(batches)
+        model.zero_grad()
+        loss = nn.functional.cross_entropy(model(xb), yb)
+        loss.backward()
+        g = torch.cat([p.grad.reshape(-1) for p in model.parameters()]).double().numpy()
+        new = opt.step(theta, g)
+        rec["g"].append(np.abs(g))
+        rec["sigma"].append(np.asarray(opt.state.get("sigma", np.ones_like(g))).copy())
+        rec["update"].append(np.abs(new - theta))
+        rec["loss"].append(loss.item())
+        theta = new
+        set_flat_params(model, theta)
+    return {k: np.array(v) for k, v in rec.items()}
+
+
+def plot_adam_internals(runs: dict[str, dict[str, np.ndarray]]) -> Figure:
+    """√v̂ at steps 1 and 10 (Adam) and the mean |Δθ| per step of each run."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
+    plt.close(fig)
+    adam = runs["Adam"]
+    bins = np.linspace(-9, 0, 40)
+    for k, c in ((0, COLORS[1]), (9, COLORS[0])):
+        a.hist(np.log10(adam["g"][k] + 1e-12), bins, histtype="step", color=c, ls="--",
+               label=f"|g|, step {k + 1}")
+        a.hist(np.log10(adam["sigma"][k]), bins, alpha=0.4, color=c, label=f"√v̂, step {k + 1}")
+    a.set(title="Adam's σ = √v̂ per parameter", xlabel="log₁₀ value", ylabel="parameters")
+    a.legend()
+    for (name, r), c in zip(runs.items(), COLORS, strict=False):
+        b.semilogy(np.arange(1, len(r["update"]) + 1), r["update"].mean(1), "o-", ms=3,
+                   color=c, label=name)
+    b.set(title="mean |Δθ| per step", xlabel="step", ylabel="|Δθ|")
+    b.legend()
+    fig.tight_layout()
+    return fig
+
+
+def weight_decay_runs(weight_decay: float, epochs: int, lr: float = 1e-3, seed: int = 0,
+                      profile: Profile | None = None) -> dict[str, dict[str, object]]:
+    """Adam + L2 vs AdamW on the digits MLP: weight norm after each epoch, validation accuracy."""
+    x, y, xv, yv = digits_split(seed)
+    out = {}
+    for name, cls in (("Adam + L2", torch.optim.Adam), ("AdamW", torch.optim.AdamW)):
+        model = digits_mlp(seed=seed)
+        opt = cls(model.parameters(), lr=lr, weight_decay=weight_decay)
+        norms = [float(torch.cat([p.detach().reshape(-1) for p in model.parameters()]).norm())]
+        for _ in range(epochs):
+            fit(model, loader(x, y, 64, True, seed + len(norms)), loss_fn=nn.CrossEntropyLoss(),
+                optimizer=opt, epochs=1, device=torch.device("cpu"), profile=profile,
+                progress=False)
+            norms.append(float(torch.cat([p.detach().reshape(-1)
+                                          for p in model.parameters()]).norm()))
+        out[name] = {"norms": np.array(norms), "val accuracy": accuracy(model, xv, yv),
+                     "val loss": evaluate(model, loader(xv, yv, 500, False),
+                                          nn.CrossEntropyLoss())}
+    return out
+
+
+def plot_weight_norms(runs: dict[str, dict[str, object]], weight_decay: float) -> Figure:
+    fig, ax = plt.subplots()
+    plt.close(fig)
+    for name, r in runs.items():
+        ax.plot(r["norms"], "o-", ms=3, label=f"{name} (val acc {r['val accuracy']:.3f})")
+    ax.set(title=f"Weight norm, λ = {weight_decay:g}", xlabel="epoch", ylabel="‖θ‖₂")
+    ax.legend()
+    return fig
+
+
+def adagrad_explosion(eta: float = 0.3, steps: int = 600) -> dict[str, np.ndarray]:
+    """Adagrad (lecture form, σ = RMS of past gradients) on the ill-conditioned bowl, with a
+    constant η and with the decay η^t = η/√(t+1)."""
+    s = SURFACES["convex bowl (ill-conditioned)"]
+    return {"Adagrad, constant η": run_path(s, O.Adagrad(eta, decay=False), steps),
+            "Adagrad, η^t = η/√(t+1)": run_path(s, O.Adagrad(eta, decay=True), steps)}
+
+
+def plot_accumulators(adagrad: dict[str, np.ndarray], rmsprop: dict[str, np.ndarray]) -> Figure:
+    """Adagrad's Σg² grows about linearly; RMSProp's σ follows the recent gradients only."""
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.4))
+    plt.close(fig)
+    t = np.arange(1, len(adagrad["sigma"]) + 1)
+    a.plot(t, (adagrad["sigma"] ** 2 * t[:, None]).mean(1), label="Adagrad: Σ g² (mean over θ)")
+    a.set(title="Adagrad's accumulator", xlabel="step t", ylabel="Σ g²")
+    a.legend()
+    b.plot(t, adagrad["sigma"].mean(1), label="Adagrad σ (RMS of all past g)")
+    b.plot(t, rmsprop["sigma"].mean(1), label="RMSProp σ (α = 0.9)")
+    b.plot(t, adagrad["g"].mean(1), ":", color="grey", label="|g| this step")
+    b.set(title="σ per step (mean over θ)", xlabel="step t", ylabel="σ")
+    b.legend()
+    fig.tight_layout()
+    return fig
