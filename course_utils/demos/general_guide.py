@@ -23,6 +23,7 @@ from sklearn.pipeline import make_pipeline
 from torch import nn
 
 from course_utils.plots import COLORS
+from course_utils.quiz import check_quiz
 from course_utils.runtime import Profile
 from course_utils.training import evaluate, fit
 
@@ -71,19 +72,9 @@ CANNED_LOGS: dict[str, dict[str, float]] = {
 
 def check_diagnoses(answers: Mapping[str, str]) -> int:
     """Print a mark per canned log and return the number of correct diagnoses."""
-    correct = 0
-    for name, log in CANNED_LOGS.items():
-        given = str(answers.get(name, "")).strip().lower()
-        truth = diagnose_log(log)
-        if given not in DIAGNOSES:
-            print(f"  ?  log {name}: answer one of {', '.join(DIAGNOSES)}")
-        elif given == truth:
-            correct += 1
-            print(f"  ✓  log {name}: {given}")
-        else:
-            print(f"  ✗  log {name}: not {given} — compare train with val, and shallow with deep")
-    print(f"{correct} / {len(CANNED_LOGS)} correct")
-    return correct
+    key = {f"log {name}": diagnose_log(log) for name, log in CANNED_LOGS.items()}
+    answers = {f"log {name}": answer for name, answer in answers.items()}
+    return check_quiz(answers, key, DIAGNOSES, "compare train with val, and shallow with deep")
 
 
 _NODES = {  # name: (x, y, text)

@@ -30,6 +30,7 @@ from torch.utils.data import (
 )
 
 from course_utils.plots import COLORS, plot_error_surface, plot_fit_1d
+from course_utils.quiz import check_quiz
 from course_utils.runtime import Profile
 from course_utils.toy_data import (
     SPECIES,
@@ -61,18 +62,7 @@ TAXONOMY_QUIZ: dict[str, str] = {
 
 def check_taxonomy_quiz(answers: Mapping[str, str]) -> int:
     """Print a mark per quiz question and return the number of correct answers."""
-    correct = 0
-    for question, truth in TAXONOMY_QUIZ.items():
-        given = str(answers.get(question, "")).strip().lower()
-        if given not in TASK_TYPES:
-            print(f"  ?  {question}: answer one of {', '.join(TASK_TYPES)}")
-        elif given == truth:
-            correct += 1
-            print(f"  ✓  {question}: {given}")
-        else:
-            print(f"  ✗  {question}: not {given} — what does the function output?")
-    print(f"{correct} / {len(TAXONOMY_QUIZ)} correct")
-    return correct
+    return check_quiz(answers, TAXONOMY_QUIZ, TASK_TYPES, "what does the function output?")
 
 
 # --------------------------------------------------------------------------- view counts
