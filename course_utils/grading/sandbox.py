@@ -165,6 +165,8 @@ def sandbox_command(workdir: Path, data_dir: Path, hidden: Sequence[Path], limit
         args += [a for p in _runtime_paths() if _inside(p, home) for a in _reveal(p, home)]
     args += ["--size", str(TMP_BYTES), "--perms", "01777", "--tmpfs", "/tmp",
              "--size", str(SHM_BYTES), "--perms", "01777", "--tmpfs", "/dev/shm"]
+    tmp = Path("/tmp").resolve()  # a checkout (and its venv) may live there, as CI's does
+    args += [a for p in _runtime_paths() if _inside(p, tmp) for a in _reveal(p, tmp)]
     for folder in hidden:
         args += ["--tmpfs", str(Path(folder).resolve())]
     args += ["--bind", str(workdir), WORKDIR, "--ro-bind", str(data_dir), f"{WORKDIR}/{DATA}",
