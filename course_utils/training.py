@@ -65,7 +65,7 @@ def evaluate(
             x, y = x.to(dev, non_blocking=True), y.to(dev, non_blocking=True)
             with autocast(dev):
                 loss = loss_fn(model(x), y)
-            total += loss.detach().float() * len(x)
+            total.add_(loss.detach(), alpha=len(x))
             count += len(x)
     return (total / max(count, 1)).item()
 
@@ -119,10 +119,14 @@ def fit(
             optimizer.zero_grad(set_to_none=True)
             with autocast(dev):
                 loss = loss_fn(model(x), y)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            total += loss.detach().float() * len(x)
+            if scaler.is_enabled():
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                loss.backward()
+                optimizer.step()
+            total.add_(loss.detach(), alpha=len(x))
             count += len(x)
         if scheduler is not None:
             scheduler.step()
