@@ -1,0 +1,64 @@
+"""Dot-product attention, multi-head self-attention and positional encoding (introduced in L04).
+
+The code mirrors the slides: $A = \\mathrm{softmax}(QK^T/\\sqrt{d_k})$, output $= AV$.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+def scaled_dot_product_attention(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, mask: torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return ``(A @ v, A)`` with ``A = softmax(q kᵀ / √d_k)``; ``mask`` is True where allowed."""
+    scores = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))
+    if mask is not None:
+        scores = scores.masked_fill(~mask, float("-inf"))
+    weights = scores.softmax(dim=-1)
+    return weights @ v, weights
+
+
+def causal_mask(length: int, device: torch.device | None = None) -> torch.Tensor:
+    """(length, length) mask letting position t attend to positions ≤ t (masked attention)."""
+    return torch.ones(length, length, dtype=torch.bool, device=device).tril()
+
+
+class MultiHeadAttention(nn.Module):
+    """Multi-head attention; ``forward(x)`` is self-attention, ``forward(x, memory)`` cross."""
+
+    def __init__(self, d_model: int, n_heads: int):
+        super().__init__()
+        if d_model % n_heads:
+            raise ValueError(f"d_model={d_model} must be divisible by n_heads={n_heads}.")
+        self.n_heads, self.d_head = n_heads, d_model // n_heads
+        self.w_q, self.w_k = nn.Linear(d_model, d_model), nn.Linear(d_model, d_model)
+        self.w_v, self.w_o = nn.Linear(d_model, d_model), nn.Linear(d_model, d_model)
+        self.attention: torch.Tensor | None = None  # (batch, heads, L_q, L_k), kept for plots
+
+    def _split(self, x: torch.Tensor) -> torch.Tensor:
+        batch, length, _ = x.shape
+        return x.view(batch, length, self.n_heads, self.d_head).transpose(1, 2)
+
+    def forward(self, x: torch.Tensor, memory: torch.Tensor | None = None,
+                mask: torch.Tensor | None = None) -> torch.Tensor:
+        source = x if memory is None else memory
+        q = self._split(self.w_q(x))
+        k, v = self._split(self.w_k(source)), self._split(self.w_v(source))
+        out, self.attention = scaled_dot_product_attention(q, k, v, mask)
+        batch, _, length, _ = out.shape
+        return self.w_o(out.transpose(1, 2).reshape(batch, length, -1))
+
+
+def sinusoidal_positional_encoding(length: int, d_model: int) -> torch.Tensor:
+    """(length, d_model) table: PE[p, 2i] = sin(p / 10000^(2i/d)), PE[p, 2i+1] = cos(...)."""
+    position = torch.arange(length, dtype=torch.float32)[:, None]
+    two_i = torch.arange(0, d_model, 2, dtype=torch.float32)
+    freq = torch.exp(two_i * (-math.log(10000.0) / d_model))
+    table = torch.zeros(length, d_model)
+    table[:, 0::2] = torch.sin(position * freq)
+    table[:, 1::2] = torch.cos(position * freq[: d_model // 2])
+    return table
