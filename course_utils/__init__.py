@@ -5,7 +5,7 @@ homework that introduces it.
 """
 
 from course_utils.checkpoint import load_checkpoint, save_checkpoint
-from course_utils.checks import format_value, print_checks, relation
+from course_utils.checks import below, format_value, print_checks, relation
 from course_utils.device import autocast, banner, device, seed_everything
 from course_utils.glossary import GLOSSARY, term, term_table
 from course_utils.plots import (
@@ -27,6 +27,7 @@ __all__ = [
     "ProfileError",
     "autocast",
     "banner",
+    "below",
     "device",
     "environment",
     "evaluate",

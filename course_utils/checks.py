@@ -6,6 +6,7 @@ stable across platforms; a relation prints its truth value and both sides.
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -56,6 +57,12 @@ def relation(a: float, op: str, b: float) -> Relation:
     if op not in _OPS:
         raise ValueError(f"Unknown relation {op!r}; use one of {', '.join(_OPS)}.")
     return Relation(float(a), op, float(b))
+
+
+def below(diff: float, tol: float) -> Relation:
+    """``relation(diff, "<", tol)`` with ``diff`` rounded at the tolerance's decimal place, so
+    float round-off under the tolerance prints the same on every platform (introduced in L02c)."""
+    return relation(round(float(diff), max(0, -math.floor(math.log10(tol)))), "<", tol)
 
 
 def print_checks(checks: Mapping[str, object]) -> None:

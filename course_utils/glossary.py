@@ -148,6 +148,15 @@ GLOSSARY: dict[str, str] = {
     "token": "詞元",
     "machine translation": "機器翻譯",
     "speech recognition": "語音辨識",
+    "word embedding": "詞嵌入",
+    "sequence labeling": "序列標註",
+    "query": "查詢",
+    "key": "鍵",
+    "value": "值",
+    "truncated self-attention": "截斷式自注意力",
+    "receptive field": "感受野",
+    "kernel regression": "核迴歸",
+    "attention pooling": "注意力匯聚",
 }
 
 

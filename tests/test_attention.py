@@ -2,8 +2,11 @@ import torch
 from torch import nn
 
 from course_utils.models.attention import (
+    AdditiveAttention,
     MultiHeadAttention,
     causal_mask,
+    local_mask,
+    masked_softmax,
     scaled_dot_product_attention,
     sinusoidal_positional_encoding,
 )
@@ -45,3 +48,32 @@ def test_positional_encoding_is_the_sinusoid_table():
     assert torch.allclose(table[0, 0::2], torch.zeros(8))
     assert torch.allclose(table[0, 1::2], torch.ones(8))
     assert torch.isclose(table[3, 2], torch.sin(torch.tensor(3 / 10000 ** (2 / 16))))
+
+
+def test_local_mask_is_a_band():
+    mask = local_mask(6, 1)
+    assert mask.sum() == 6 + 2 * 5 and mask[0, 1] and not mask[0, 2]
+
+
+def test_masked_softmax_ignores_padding():
+    scores = torch.zeros(2, 3, 4)
+    weights = masked_softmax(scores, torch.tensor([1, 3]))
+    assert torch.all(weights[0, :, 1:] == 0) and torch.all(weights[0, :, 0] == 1)
+    assert torch.allclose(weights[1, :, :3], torch.full((3, 3), 1 / 3))
+    assert torch.all(weights[1, :, 3] == 0)
+
+
+def test_additive_attention_accepts_queries_and_keys_of_different_lengths():
+    torch.manual_seed(0)
+    att = AdditiveAttention(d_query=5, d_key=3, d_hidden=7)
+    scores = att.scores(torch.randn(2, 4, 5), torch.randn(2, 6, 3))
+    assert scores.shape == (2, 4, 6)
+    q, k = torch.randn(1, 1, 5), torch.randn(1, 1, 3)
+    expected = att.v(torch.tanh(att.w_q(q) + att.w_k(k))).squeeze()
+    assert torch.isclose(att.scores(q, k).squeeze(), expected)
+
+
+def test_positional_encoding_dtype():
+    table = sinusoidal_positional_encoding(10, 8, dtype=torch.float64)
+    assert table.dtype == torch.float64
+    assert torch.allclose(table.float(), sinusoidal_positional_encoding(10, 8))

@@ -6,6 +6,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
+from course_utils import below
 from course_utils.demos import classification_bn as L02c
 
 
@@ -101,5 +102,5 @@ def test_batchnorm_helps_the_sigmoid_mlp_learn():
 
 
 def test_below_rounds_at_the_tolerance():
-    assert str(L02c.below(2.4e-7, 1e-6)) == "True (0 < 1e-06)"
-    assert not L02c.below(3e-6, 1e-6).holds
+    assert str(below(2.4e-7, 1e-6)) == "True (0 < 1e-06)"
+    assert not below(3e-6, 1e-6).holds

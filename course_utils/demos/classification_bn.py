@@ -8,7 +8,6 @@ notebook's default widget state.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,7 +19,6 @@ from sklearn.datasets import load_breast_cancer
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from course_utils.checks import Relation, relation
 from course_utils.plots import COLORS, plot_error_surface
 from course_utils.runtime import Profile
 from course_utils.training import History, fit
@@ -661,12 +659,6 @@ def demo_batchnorm(batch_size: int = 8, gamma: float = 1.0, beta: float = 0.0,
     return fig, {"batch μ": parts["mu"], "batch σ": parts["var"].sqrt(),
                  "running_mean": bn.running_mean, "running_var": bn.running_var,
                  "mean |train − eval| output": train_eval_gap(batch_size)}
-
-
-def below(diff: float, tol: float) -> Relation:
-    """``relation(diff, "<", tol)`` with ``diff`` rounded to the tolerance's decimal place, so
-    float round-off below the tolerance prints the same on every platform."""
-    return relation(round(float(diff), max(0, -math.floor(math.log10(tol)))), "<", tol)
 
 
 def running_stats_after_one_batch(seed: int = 0) -> dict[str, float]:
