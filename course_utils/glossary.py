@@ -157,6 +157,15 @@ GLOSSARY: dict[str, str] = {
     "receptive field": "感受野",
     "kernel regression": "核迴歸",
     "attention pooling": "注意力匯聚",
+    # L03 — CNN
+    "convolutional neural network": "卷積神經網路",
+    "parameter sharing": "參數共享",
+    "filter": "濾波器",
+    "stride": "步幅",
+    "padding": "填充",
+    "feature map": "特徵圖",
+    "pooling": "池化",
+    "spatial transformer": "空間轉換器",
 }
 
 
