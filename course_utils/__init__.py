@@ -16,7 +16,7 @@ from course_utils.plots import (
     use_course_style,
 )
 from course_utils.runtime import Profile, ProfileError, environment, profile
-from course_utils.training import History, evaluate, fit, predict
+from course_utils.training import History, accuracy, evaluate, fit, predict
 from course_utils.widgets import InteractiveDemo, interactive_demo
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "InteractiveDemo",
     "Profile",
     "ProfileError",
+    "accuracy",
     "autocast",
     "banner",
     "below",

@@ -70,6 +70,13 @@ def evaluate(
     return (total / max(count, 1)).item()
 
 
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Top-1 accuracy of ``model`` on the tensors (x, y), in eval mode (introduced in L02b)."""
+    model.eval()
+    with torch.no_grad():
+        return (model(x).argmax(1) == y).float().mean().item()
+
+
 def predict(model: nn.Module, loader: Iterable, device: torch.device | None = None) -> torch.Tensor:
     """Concatenated model outputs on the CPU; batches may be tensors or ``(x, ...)`` tuples."""
     dev = device or next(model.parameters()).device

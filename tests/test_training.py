@@ -124,3 +124,13 @@ def test_device_banner_mentions_device():
     assert device().type in {"cpu", "cuda", "mps"}
     assert device("cpu").type == "cpu"
     assert device().type in banner()
+
+
+def test_accuracy_uses_eval_mode():
+    from course_utils import accuracy
+
+    model = nn.Sequential(nn.Dropout(0.99), nn.Identity())
+    x = torch.eye(4)
+    assert accuracy(model, x, torch.arange(4)) == 1.0
+    assert accuracy(model, x, torch.tensor([0, 1, 3, 3])) == 0.75
+    assert not model.training

@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from course_utils.models.cnn import affine_warp, conv_output_size, conv_params, count_params
 from course_utils.runtime import Profile
-from course_utils.training import History, fit
+from course_utils.training import History, accuracy, fit
 
 Numbers = dict[str, object]
 
@@ -255,13 +255,6 @@ def transform(x: torch.Tensor, angle: float = 0.0, scale: float = 1.0) -> torch.
         / scale
     )
     return affine_warp(x, theta.expand(len(x), 2, 3).contiguous())
-
-
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    """Top-1 accuracy of ``model`` on (x, y), in eval mode."""
-    model.eval()
-    with torch.no_grad():
-        return (model(x).argmax(1) == y).float().mean().item()
 
 
 def train_classifier(

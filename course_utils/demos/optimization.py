@@ -26,7 +26,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from course_utils import optimizers as O
 from course_utils.plots import COLORS, plot_error_surface
 from course_utils.runtime import Profile
-from course_utils.training import evaluate, fit
+from course_utils.training import accuracy, evaluate, fit
 
 Numbers = dict[str, object]
 
@@ -206,11 +206,6 @@ def endless(batches: DataLoader) -> Iterator:
     """Batches from ``batches`` epoch after epoch (reshuffled each time)."""
     while True:
         yield from batches
-
-
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
-    with torch.no_grad():
-        return float((model(x).argmax(1) == y).float().mean())
 
 
 def time_per_update(batch_sizes: Sequence[int], updates: int = 20, width: int = 64) -> pd.DataFrame:
