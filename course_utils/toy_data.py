@@ -116,3 +116,16 @@ def pokemon_split(n_train: int = POKEMON_TRAIN, n_test: int = POKEMON_TEST,
                   seed: int = POKEMON_SEED) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The lecture's set-up: a tiny training set (10 Pokémon) and a larger test set."""
     return pokemon_cp(n_train, seed), pokemon_cp(n_test, seed + 1000)
+
+
+def digits(images: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 1,797 real 8×8 digits with pixels scaled to [0, 1] (introduced in L02a).
+
+    Returns ``(X, y)``: X is (N, 64), or (N, 1, 8, 8) with ``images=True``; each lecture
+    splits it its own way.
+    """
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    return (X.reshape(-1, 1, 8, 8) if images else X), y

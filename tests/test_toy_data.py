@@ -75,3 +75,13 @@ def test_pokemon_split_is_the_lecture_setup():
     assert len(train["cp"]) == POKEMON_TRAIN == 10 and len(test["cp"]) == POKEMON_TEST
     assert set(train["species"]) == set(SPECIES)
     assert not np.array_equal(train["cp"], test["cp"][:POKEMON_TRAIN])
+
+
+def test_digits_are_the_real_scaled_digits():
+    from course_utils.toy_data import digits
+
+    X, y = digits()
+    images, _ = digits(images=True)
+    assert X.shape == (1797, 64) and images.shape == (1797, 1, 8, 8)
+    assert X.min() == 0.0 and X.max() == 1.0 and set(y) == set(range(10))
+    assert (images.reshape(-1, 64) == X).all()

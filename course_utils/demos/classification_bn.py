@@ -21,6 +21,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from course_utils.plots import COLORS, plot_error_surface
 from course_utils.runtime import Profile
+from course_utils.toy_data import digits
 from course_utils.training import History, fit
 
 Numbers = dict[str, object]
@@ -681,11 +682,9 @@ def digits_mlp(batch_norm: bool, width: int) -> nn.Sequential:
 
 def digits_loaders(seed: int = 0, batch_size: int = 64):
     """Train/validation loaders of ``load_digits`` (pixels / 16, 75/25 split)."""
-    from sklearn.datasets import load_digits
-
-    X, y = load_digits(return_X_y=True)
+    X, y = digits()
     order = np.random.RandomState(seed).permutation(len(y))
-    X = torch.tensor(X[order] / 16.0, dtype=torch.float32)
+    X = torch.tensor(X[order], dtype=torch.float32)
     y = torch.tensor(y[order], dtype=torch.long)
     cut = int(0.75 * len(y))
     g = torch.Generator().manual_seed(seed)

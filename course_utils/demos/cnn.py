@@ -15,12 +15,13 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from sklearn.datasets import load_digits, load_sample_image
+from sklearn.datasets import load_sample_image
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 from course_utils.models.cnn import affine_warp, conv_output_size, conv_params, count_params
 from course_utils.runtime import Profile
+from course_utils.toy_data import digits
 from course_utils.training import History, accuracy, fit
 
 Numbers = dict[str, object]
@@ -423,9 +424,8 @@ def one_by_one_equals_linear(seed: int = 0) -> float:
 
 def digits_images(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """scikit-learn digits as (N, 1, 8, 8) tensors in [0, 1], split 80/20 with a fixed seed."""
-    d = load_digits()
-    x = torch.tensor(d.images / 16.0, dtype=torch.float32)[:, None]
-    y = torch.tensor(d.target).long()
+    X, y = digits(images=True)
+    x, y = torch.tensor(X, dtype=torch.float32), torch.tensor(y).long()
     perm = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
     cut = int(0.8 * len(x))
     return x[perm[:cut]], y[perm[:cut]], x[perm[cut:]], y[perm[cut:]]

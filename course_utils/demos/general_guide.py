@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 import torch
 from matplotlib.figure import Figure
-from sklearn.datasets import load_digits
 from sklearn.feature_selection import SelectKBest, f_classif
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
 from torch import nn
 
+from course_utils import toy_data
 from course_utils.plots import COLORS
 from course_utils.quiz import check_quiz
 from course_utils.runtime import Profile
@@ -184,9 +184,9 @@ def plot_complexity_curve(table: pd.DataFrame) -> Figure:
 def digits_split(val_fraction: float = 0.1, seed: int = 0
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """scikit-learn's 8×8 digits scaled to [0, 1], split 90/10 (stratified)."""
-    X, y = load_digits(return_X_y=True)
+    X, y = toy_data.digits()
     X_train, X_val, y_train, y_val = train_test_split(
-        X / 16.0, y, test_size=val_fraction, random_state=seed, stratify=y)
+        X, y, test_size=val_fraction, random_state=seed, stratify=y)
     return X_train, X_val, y_train, y_val
 
 
@@ -339,7 +339,7 @@ def remedies_table(settings: Mapping[str, Mapping[str, object]], epochs: int) ->
 def augmentation_examples(digits: Sequence[int] = (2, 6, 7)) -> Figure:
     """Digits and their augmentations: a small shift or zoom keeps the label, flips may not
     (a 6 upside down is a 9)."""
-    images, labels = load_digits(return_X_y=True)
+    images, labels = toy_data.digits()
     images = images.reshape(-1, 8, 8)[[int(np.argmax(labels == d)) for d in digits]]
     n = len(digits)
     variants = {"original": lambda im: im, "shift right 1 px": lambda im: np.roll(im, 1, axis=1),

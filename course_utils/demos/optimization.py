@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 import torch
 from matplotlib.figure import Figure
-from sklearn.datasets import load_digits
 from torch import nn
 from torch.func import functional_call
 from torch.utils.data import DataLoader, TensorDataset
@@ -26,6 +25,7 @@ from torch.utils.data import DataLoader, TensorDataset
 from course_utils import optimizers as O
 from course_utils.plots import COLORS, plot_error_surface
 from course_utils.runtime import Profile
+from course_utils.toy_data import digits
 from course_utils.training import accuracy, evaluate, fit
 
 Numbers = dict[str, object]
@@ -181,9 +181,9 @@ def plot_hessian_spectrum(runs: Sequence[dict]) -> Figure:
 @lru_cache(maxsize=2)
 def digits_split(seed: int = 0) -> tuple[torch.Tensor, ...]:
     """scikit-learn's 8×8 digits, standardized: (x_train, y_train, x_val, y_val), 1,297/500."""
-    X, y = load_digits(return_X_y=True)
+    X, y = digits()
     order = np.random.RandomState(seed).permutation(len(y))
-    X, y = X[order] / 16.0, y[order]
+    X, y = X[order], y[order]
     mean, std = X[:-500].mean(0), X[:-500].std(0) + 0.1
     X = (X - mean) / std
     t = torch.tensor(X, dtype=torch.float32), torch.tensor(y, dtype=torch.long)

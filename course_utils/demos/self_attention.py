@@ -17,7 +17,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.figure import Figure
-from sklearn.datasets import load_digits
 from torch import nn
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
@@ -32,6 +31,7 @@ from course_utils.models.attention import (
 )
 from course_utils.plots import COLORS
 from course_utils.runtime import Profile
+from course_utils.toy_data import digits
 from course_utils.training import fit
 
 Numbers = dict[str, object]
@@ -425,9 +425,8 @@ class TinyViT(nn.Module):
 
 def digits_tensors(seed: int = 0):
     """load_digits as (N, 1, 8, 8) images in [0, 1], split 1,297 train / 500 test."""
-    digits = load_digits()
-    x = torch.tensor(digits.images / 16.0, dtype=torch.float32)[:, None]
-    y = torch.tensor(digits.target)
+    X, y = digits(images=True)
+    x, y = torch.tensor(X, dtype=torch.float32), torch.tensor(y)
     perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
     x, y = x[perm], y[perm]
     return (x[500:], y[500:]), (x[:500], y[:500])
