@@ -101,3 +101,49 @@ def test_reader_rejects_a_wrong_layout():
     with pytest.raises(SchemaError, match="one-hot"):
         check_covid_schema(broken, train=True)
     assert isinstance(train, pd.DataFrame)
+
+
+def test_nested_sentinels_and_folders_are_found_on_kaggle(tmp_path, monkeypatch):
+    from course_utils.data.locate import find_official
+    from course_utils.data.registry import DatasetSpec
+
+    ds = DatasetSpec("hwxx", "nested", ("food11/training", "food11/test"), "slug", "none", "src")
+    root = tmp_path / "kaggle" / "input" / "ml2022spring-hw3b" / "archive"
+    for sub in ("training", "test"):
+        (root / "food11" / sub).mkdir(parents=True)
+    assert find_official(ds) == root  # the folder holding food11/, as the sample code expects
+
+
+def test_content_digests_ignore_encodings_and_summarise_big_folders(tmp_path):
+    import gzip
+
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from course_utils.data.checksums import MAX_LISTED, file_digest, tree_digests
+
+    (tmp_path / "a.txt").write_bytes(b"x\r\ny\r\n")
+    (tmp_path / "b.txt").write_bytes(b"x\ny\n")
+    assert file_digest(tmp_path / "a.txt") == file_digest(tmp_path / "b.txt")
+    (tmp_path / "c.gz").write_bytes(gzip.compress(b"x\ny\n", mtime=1))
+    (tmp_path / "d.gz").write_bytes(gzip.compress(b"x\ny\n", mtime=2, compresslevel=1))
+    assert file_digest(tmp_path / "c.gz") == file_digest(tmp_path / "d.gz")
+    tensor = torch.arange(12, dtype=torch.float32).reshape(3, 4)
+    torch.save(tensor, tmp_path / "e.pt")
+    torch.save(tensor.clone(), tmp_path / "f.pt")
+    torch.save(tensor.reshape(4, 3), tmp_path / "g.pt")
+    assert file_digest(tmp_path / "e.pt") == file_digest(tmp_path / "f.pt")
+    assert file_digest(tmp_path / "e.pt") != file_digest(tmp_path / "g.pt")
+    pixels = np.random.RandomState(0).randint(0, 255, (8, 8, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "h.png")
+    Image.fromarray(pixels).save(tmp_path / "i.png", compress_level=9)
+    assert file_digest(tmp_path / "h.png") == file_digest(tmp_path / "i.png")
+    many = tmp_path / "feat" / "train"
+    many.mkdir(parents=True)
+    for i in range(MAX_LISTED + 1):
+        (many / f"{i}.txt").write_text(str(i))
+    digests = tree_digests(tmp_path)
+    assert "feat/train/*" in digests and not any(k.startswith("feat/train/0") for k in digests)
+    (many / "3.txt").write_text("changed")
+    assert tree_digests(tmp_path)["feat/train/*"] != digests["feat/train/*"]

@@ -111,3 +111,53 @@ def test_load_config_rejects_unordered_tiers(tmp_path):
     raw["tiers"].update(simple=2.0, medium=1.5)
     (tmp_path / "hw01" / "grading.json").write_text(json.dumps(raw))
     assert load_config("hw01", tmp_path).tier(1.2) == "medium"
+
+
+# ---- label and line artifacts (HW2-HW5) ----------------------------------------------------
+
+LABELS = ArtifactSpec("prediction.csv", ("Id", "Class"), values="label")
+LINES = ArtifactSpec("prediction.txt", format="lines", values="text")
+
+
+def test_label_artifacts_keep_ids_and_labels_as_strings(tmp_path):
+    path = _csv(tmp_path, "Id,Class\n0001,id10001\n0002, 7 \n", "prediction.csv")
+    assert read_predictions(path, LABELS, ["0001", "0002"]) == {"0001": "id10001", "0002": "7"}
+    empty = _csv(tmp_path, "Id,Class\n0001,\n0002,3\n", "prediction.csv")
+    with pytest.raises(ArtifactError, match="empty labels for ids: 0001"):
+        read_predictions(empty, LABELS, ["0001", "0002"])
+
+
+def test_line_artifacts_need_one_line_per_item(tmp_path):
+    path = _csv(tmp_path, "我 喜歡 貓\n\n他 不 在\n", "prediction.txt")
+    assert read_predictions(path, LINES, range(3)) == {"0": "我 喜歡 貓", "1": "", "2": "他 不 在"}
+    with pytest.raises(ArtifactError, match="has 3 lines; it needs exactly one per test item, 4"):
+        read_predictions(path, LINES, range(4))
+
+
+def test_answer_keys_are_read_in_the_artifacts_layout(tmp_path):
+    from course_utils.grading import read_answers
+
+    (tmp_path / "key.csv").write_text("Id,Class\n0001,3\n0002,5\n")
+    assert read_answers(tmp_path / "key.csv", LABELS) == {"0001": "3", "0002": "5"}
+    (tmp_path / "key.txt").write_text("我喜歡貓。\n他不在。\n", encoding="utf-8")
+    assert read_answers(tmp_path / "key.txt", LINES) == {"0": "我喜歡貓。", "1": "他不在。"}
+    assert read_answers(tmp_path / "key.csv", SPEC) == {"0001": 3.0, "0002": 5.0}
+
+
+def test_accuracy_and_bleu_metrics():
+    import sacrebleu
+
+    from course_utils.grading import METRICS
+
+    assert METRICS["accuracy"](["1", "2", "3", "4"], ["1", "2", "0", "4"]) == 0.75
+    hyps, refs = ["我 喜歡 貓。", "他不在家"], ["我喜歡貓。", "他不在學校。"]
+    expected = sacrebleu.corpus_bleu(hyps, [refs], tokenize="zh").score
+    assert METRICS["bleu"](hyps, refs) == pytest.approx(expected)
+    assert 0 < expected < 100 and METRICS["bleu"](refs, refs) == pytest.approx(100)
+
+
+def test_artifact_spec_rejects_unknown_layouts():
+    with pytest.raises(ValueError, match="format must be one of"):
+        ArtifactSpec("p.csv", ("Id", "Class"), format="xlsx")
+    with pytest.raises(ValueError, match="needs two columns"):
+        ArtifactSpec("p.csv", ("Id",))

@@ -2,54 +2,42 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import math
 from pathlib import Path
 
 import course_datasets.hw01_covid as generator
-import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from homework_e2e import (
+    check_calibration,
+    check_generator_matches_registry,
+    check_parameters_cell,
+    check_roles,
+    check_template_is_built,
+    generate,
+    notebooks,
+    run_graded,
+)
 
-from course_utils.authoring import make_template, strip_solution, template_paths
 from course_utils.data import read_covid, resolve
-from course_utils.data.checksums import tree_digests
-from course_utils.data.registry import mini_record
-from course_utils.grading import TIERS, load_config, score_artifact
-from course_utils.grading.calibrate import RUN_ENV, check_ladder, run_notebook, thresholds
-from course_utils.runtime import FAST_DEV_RUN_ENV, PROFILE_ENV
+from course_utils.grading import TIERS, load_config
+from course_utils.grading.calibrate import check_ladder, thresholds
 
 LAGS = [53, 69, 85, 101]
-INSTALL_CELL = """\
-try:
-    import course_utils  # noqa: F401
-except ImportError:  # Colab / Kaggle: install the course package once
-    %pip install -q "course_utils @ git+https://github.com/ml2022-companion/ml2022-companion\""""
 
 
 @pytest.fixture(scope="session")
 def hw01_files(tmp_path_factory) -> tuple[Path, Path]:
     """The mini set and its hidden answer key, generated once per session."""
-    root = tmp_path_factory.mktemp("hw01")
-    generator.generate(root / "data", root / "key")
-    return root / "data", root / "key"
-
-
-@pytest.fixture(scope="module")
-def notebooks():
-    reference, template = template_paths("hw01")
-    return nbformat.read(reference, as_version=4), nbformat.read(template, as_version=4)
+    return generate("hw01", tmp_path_factory)
 
 
 # ---- the generator and the official layout ---------------------------------------------------
 
 def test_generator_is_deterministic_and_matches_the_registry(hw01_files, tmp_path):
-    generator.generate(tmp_path)
-    record = mini_record("hw01")
-    assert record["version"] == generator.VERSION and record["seed"] == generator.SEED
-    assert tree_digests(tmp_path) == record["files"] == tree_digests(hw01_files[0])
+    check_generator_matches_registry("hw01", hw01_files[0], tmp_path)
 
 
 def test_answers_go_only_to_the_answer_folder(hw01_files):
@@ -129,16 +117,12 @@ def test_loader_reads_the_mini_files_like_the_official_code(tmp_path, monkeypatc
 
 # ---- the notebooks --------------------------------------------------------------------------
 
-def test_template_is_built_from_the_reference(notebooks):
-    reference, template = notebooks
-    built = make_template(reference)
-    assert [(c.cell_type, c.source, c.metadata) for c in built.cells] == [
-        (c.cell_type, c.source, c.metadata) for c in template.cells]
-    assert template.metadata["course"]["assignment"] == "hw01"
+def test_template_is_built_from_the_reference():
+    check_template_is_built("hw01")
 
 
-def test_template_is_the_official_sample(notebooks):
-    template = notebooks[1]
+def test_template_is_the_official_sample():
+    template = notebooks("hw01")[1]
     source = "\n".join(c.source for c in template.cells if c.cell_type == "code")
     assert "TIER" not in source and "### BEGIN" not in source
     sgd = "torch.optim.SGD(model.parameters(), lr=config['learning_rate'], momentum=0.9)"
@@ -149,48 +133,10 @@ def test_template_is_the_official_sample(notebooks):
     assert "course_utils.fit(" in source and "for x, y in" not in source  # no re-typed loop
 
 
-def test_parameters_cell_holds_literals_only(notebooks):
-    for nb in notebooks:
-        code = [c for c in nb.cells if c.cell_type == "code"]
-        assert code[0].source == INSTALL_CELL
-        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-        assert len(tagged) == 1 and code[1] is tagged[0]
-        assert tagged[0].metadata["course"]["role"] == "parameters"
-        names = []
-        for node in ast.parse(strip_solution(tagged[0].source)).body:
-            assert isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
-            names.append(node.targets[0].id)
-        expected = ["PROFILE", "FAST_DEV_RUN", "EPOCHS", "DATA_FRACTION", "SEED", "DATA_DIR",
-                    "OUT_DIR", "DEVICE"]
-        assert names == expected
-    reference_parameters = next(c.source for c in notebooks[0].cells
-                                if "parameters" in c.metadata.get("tags", []))
-    assert 'TIER = "boss"' in reference_parameters
-
-
-def test_locked_and_solution_cells_are_marked(notebooks):
-    for nb in notebooks:
-        roles = {c.metadata.get("course", {}).get("grade_id"): c.metadata["course"]["role"]
-                 for c in nb.cells if "course" in c.metadata}
-        assert roles["export"] == "export" and roles["public_checks"] == "public-check"
-        assert {g for g, r in roles.items() if r == "solution"} == {
-            "model", "select_feat", "optimizer", "config"}
-
-
-# ---- grading.json and calibration -----------------------------------------------------------
-
-def test_tiers_are_monotone_and_calibrated_on_the_current_generator():
-    config = load_config("hw01")
-    values = [config.tiers[t] for t in TIERS]
-    assert values == sorted(values, reverse=True) and len(set(values)) == 4
-    record = config.calibration
-    assert record["generator"]["version"] == generator.VERSION, "re-run calibrate after a " \
-        "generator change: python -m course_utils.grading.calibrate hw01"
-    assert record["generator"]["seed"] == generator.SEED and len(record["seeds"]) >= 3
-    assert record["profile"] == config.grading_parameters
-    scores = {t: {int(s): r for s, r in runs.items()} for t, runs in record["scores"].items()}
-    assert thresholds(config, scores) == pytest.approx(config.tiers, abs=1e-4)
-    assert check_ladder(config, scores, config.tiers) == []
+def test_parameters_roles_and_calibration():
+    check_parameters_cell("hw01")
+    check_roles("hw01", {"model", "select_feat", "optimizer", "config"})
+    check_calibration("hw01")
 
 
 def _scores(simple, medium, strong, boss):
@@ -218,26 +164,11 @@ def test_calibration_rejects_a_ladder_that_does_not_separate():
 
 # ---- end to end: papermill in the grading profile -------------------------------------------
 
-@pytest.fixture
-def run_env(monkeypatch):
-    for name in (PROFILE_ENV, FAST_DEV_RUN_ENV):
-        monkeypatch.delenv(name, raising=False)
-    for name, value in RUN_ENV.items():
-        monkeypatch.setenv(name, value)
-
-
-def _run(notebook: Path, parameters: dict, data: Path, tmp_path: Path) -> tuple[Path, float]:
-    return run_notebook(notebook, {**parameters, "DATA_DIR": str(data)}, tmp_path)
-
-
 @pytest.mark.slow
 def test_reference_reaches_boss_in_the_grading_profile(hw01_files, tmp_path, run_env):
-    config = load_config("hw01")
-    reference, _ = template_paths("hw01")
-    work, seconds = _run(reference, config.grading_parameters, hw01_files[0], tmp_path)
-    score = score_artifact(config, work / "pred.csv", hw01_files[1])
+    score, seconds, work = run_graded("hw01", "reference", *hw01_files, tmp_path)
     assert (score.public_tier, score.private_tier) == ("boss", "boss"), score
-    assert seconds < 180, f"the reference took {seconds:.0f} s; the budget is 3 min"
+    assert seconds < 120, f"the reference took {seconds:.0f} s; the budget is 2 min"
     report = json.loads((work / "report.json").read_text())
     assert "tested_positive.3" in report["selected_features"] and "id" not in report[
         "selected_features"]
@@ -247,10 +178,7 @@ def test_reference_reaches_boss_in_the_grading_profile(hw01_files, tmp_path, run
 
 @pytest.mark.slow
 def test_template_scores_simple_but_not_medium(hw01_files, tmp_path, run_env):
-    config = load_config("hw01")
-    _, template = template_paths("hw01")
-    work, seconds = _run(template, config.grading_parameters, hw01_files[0], tmp_path)
-    score = score_artifact(config, work / "pred.csv", hw01_files[1])
+    score, seconds, work = run_graded("hw01", "template", *hw01_files, tmp_path)
     assert (score.public_tier, score.private_tier) == ("simple", "simple"), score
     assert seconds < 60, f"the template took {seconds:.0f} s; the budget is 1 min"
     assert len(json.loads((work / "report.json").read_text())["selected_features"]) == 117
@@ -259,8 +187,7 @@ def test_template_scores_simple_but_not_medium(hw01_files, tmp_path, run_env):
 @pytest.mark.slow
 @pytest.mark.parametrize("which", ["reference", "template"])
 def test_fast_dev_run_is_a_seconds_long_smoke_run(hw01_files, tmp_path, run_env, which):
-    notebook = template_paths("hw01")[0 if which == "reference" else 1]
-    work, seconds = _run(notebook, {"FAST_DEV_RUN": True}, hw01_files[0], tmp_path)
+    _, seconds, work = run_graded("hw01", which, *hw01_files, tmp_path, FAST_DEV_RUN=True)
     assert seconds < 30
     report = json.loads((work / "report.json").read_text())
     assert min(report["valid_loss"]) < report["valid_loss"][0] / 2  # it learns, quickly

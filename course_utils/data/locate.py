@@ -30,15 +30,17 @@ def cache_root() -> Path:
 
 
 def _missing(ds: DatasetSpec, folder: Path) -> list[str]:
-    return [f for f in ds.files if not (folder / f).is_file()]
+    return [f for f in ds.files if not (folder / f).exists()]
 
 
 def _search(root: Path, sentinel: str) -> Path | None:
+    """The folder below ``root`` that holds ``sentinel`` (a relative path, maybe nested)."""
     if not root.is_dir():
         return None
+    levels = len(Path(sentinel).parts)
     for depth in range(SEARCH_DEPTH + 1):
         for hit in sorted(root.glob("/".join(["*"] * depth + [sentinel]))):
-            return hit.parent
+            return hit.parents[levels - 1]
     return None
 
 

@@ -36,8 +36,9 @@ class DatasetSpec:
             f"Provide the {self.title} data ({', '.join(self.files)}) in one of these ways:\n"
             f"  - pass data_dir=... to resolve({self.hw!r}) or set $COURSE_DATA_{self.hw.upper()}"
             f" (or $COURSE_DATA to a folder holding {self.hw}/);\n"
-            f"  - on Kaggle, add the competition data '{self.kaggle_slug}' to the notebook;\n"
-            f"  - on Colab or locally, put the files in the working directory;\n"
+            + (f"  - on Kaggle, add the competition data '{self.kaggle_slug}' to the notebook;\n"
+               if self.kaggle_slug else "")
+            + "  - on Colab or locally, put the files in the working directory;\n"
             f"  - or call resolve({self.hw!r}, prefer='mini') for the offline mini set.\n"
             f"Official source: {self.official_source}"
         )
@@ -51,6 +52,43 @@ DATASETS: dict[str, DatasetSpec] = {
         kaggle_slug="ml2022spring-hw1",
         generator="course_datasets.hw01_covid",
         official_source="https://www.kaggle.com/competitions/ml2022spring-hw1/data",
+    ),
+    "hw02": DatasetSpec(
+        hw="hw02",
+        title="LibriSpeech phoneme frames (HW2)",
+        files=("libriphone/train_split.txt", "libriphone/train_labels.txt",
+               "libriphone/test_split.txt"),
+        kaggle_slug="ml2022spring-hw2",
+        generator="course_datasets.hw02_libriphone",
+        official_source="https://www.kaggle.com/competitions/ml2022spring-hw2/data",
+    ),
+    "hw03": DatasetSpec(
+        hw="hw03",
+        title="Food-11 images (HW3)",
+        files=("food11/training", "food11/validation", "food11/test"),
+        kaggle_slug="ml2022spring-hw3b",
+        generator="course_datasets.hw03_food11",
+        official_source="https://www.kaggle.com/competitions/ml2022spring-hw3b/data",
+    ),
+    "hw04": DatasetSpec(
+        hw="hw04",
+        title="VoxCeleb speaker mel features (HW4)",
+        files=("Dataset/metadata.json", "Dataset/mapping.json", "Dataset/testdata.json"),
+        kaggle_slug="ml2022spring-hw4",
+        generator="course_datasets.hw04_speaker",
+        official_source="https://www.kaggle.com/competitions/ml2022spring-hw4/data",
+    ),
+    "hw05": DatasetSpec(
+        hw="hw05",
+        title="TED2020 English-Chinese translation (HW5)",
+        files=("DATA/rawdata/ted2020/raw.en", "DATA/rawdata/ted2020/raw.zh",
+               "DATA/rawdata/ted2020/test/test.en", "DATA/rawdata/ted2020/test/test.zh",
+               "DATA/rawdata/mono/ted_zh_corpus.deduped.gz"),
+        kaggle_slug="",
+        generator="course_datasets.hw05_ted2020",
+        official_source="the course's HW5 sample notebook (ted2020.tgz, test.tgz and "
+                        "ted_zh_corpus.deduped.gz from its download cell; graded on JudgeBoi, "
+                        "not Kaggle)",
     ),
 }
 

@@ -4,9 +4,9 @@ This package never imports student code: notebooks run only in a sandboxed subpr
 (``course-grade``, see README.md here), and scores come from plain-data files only.
 """
 
-from course_utils.grading.artifact import ArtifactError, read_predictions
+from course_utils.grading.artifact import ArtifactError, read_answers, read_predictions
 from course_utils.grading.config import TIERS, ArtifactSpec, GradingConfig, load_config
-from course_utils.grading.scoring import METRICS, Score, is_public, read_answers, score_artifact
+from course_utils.grading.scoring import METRICS, Score, is_public, score_artifact
 
 __all__ = [
     "METRICS",

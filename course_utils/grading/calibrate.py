@@ -31,12 +31,14 @@ import torch
 
 from course_utils.authoring import template_paths
 from course_utils.data.registry import spec
+from course_utils.grading.artifact import read_answers
 from course_utils.grading.config import TIERS, GradingConfig, homework_root, load_config
-from course_utils.grading.scoring import read_answers, score_artifact
+from course_utils.grading.scoring import score_artifact
 from course_utils.runtime import FAST_DEV_RUN_ENV, PROFILE_ENV
 
 # How far below (above, for lower-is-better) the worst calibration run a threshold sits.
-TOLERANCE = {"mse": ("relative", 0.05), "accuracy": ("absolute", 0.005)}
+TOLERANCE = {"mse": ("relative", 0.05), "accuracy": ("absolute", 0.005),
+             "bleu": ("absolute", 0.5)}
 RUN_ENV = {"OMP_NUM_THREADS": "1", "MPLBACKEND": "agg", "PYTHONHASHSEED": "0"}
 
 
@@ -54,7 +56,7 @@ def constant_score(config: GradingConfig, key: Path) -> float | None:
     """The score of predicting one constant, the answers' mean (MSE only): a run must beat it."""
     if config.metric != "mse":
         return None
-    truth = list(read_answers(key / config.answer_file).values())
+    truth = list(read_answers(key / config.answer_file, config.artifact).values())
     mean = sum(truth) / len(truth)
     return sum((t - mean) ** 2 for t in truth) / len(truth)
 

@@ -16,13 +16,32 @@ def homework_root() -> Path:
     return Path(env) if env else Path(__file__).resolve().parents[2] / "homework"
 
 
+FORMATS = ("csv", "lines")
+VALUE_TYPES = ("number", "label", "text")
+
+
 @dataclass(frozen=True)
 class ArtifactSpec:
-    """The submission file: its name, exact header, id and value columns, size cap."""
+    """The submission file: its name, size cap and layout.
+
+    ``format="csv"``: a header that must equal ``columns`` exactly, then ``id,value`` rows
+    (HW1-HW4). ``format="lines"``: one prediction per line, its id the 0-based line number
+    (HW5's ``prediction.txt``). ``values`` says how a value is read: ``"number"`` (a finite
+    float), ``"label"`` (a class id or name, compared as a stripped string) or ``"text"``.
+    """
 
     file: str
-    columns: tuple[str, ...]
+    columns: tuple[str, ...] = ()
     max_bytes: int = 2_000_000
+    format: str = "csv"
+    values: str = "number"
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS or self.values not in VALUE_TYPES:
+            raise ValueError(f"artifact {self.file}: format must be one of {FORMATS} and values "
+                             f"one of {VALUE_TYPES}, not {self.format!r} / {self.values!r}")
+        if self.format == "csv" and len(self.columns) != 2:
+            raise ValueError(f"artifact {self.file}: a csv artifact needs two columns (id, value)")
 
     @property
     def id_column(self) -> str:
@@ -65,7 +84,9 @@ def load_config(hw: str, root: Path | None = None) -> GradingConfig:
     art = raw["artifact"]
     config = GradingConfig(
         hw=raw["hw"], metric=raw["metric"], higher_is_better=raw["higher_is_better"],
-        artifact=ArtifactSpec(art["file"], tuple(art["columns"]), art.get("max_bytes", 2_000_000)),
+        artifact=ArtifactSpec(art["file"], tuple(art.get("columns", ())),
+                              art.get("max_bytes", 2_000_000), art.get("format", "csv"),
+                              art.get("values", "number")),
         answer_file=raw["answer_file"], public_fraction=raw["public_fraction"],
         tiers=raw["tiers"], grading_parameters=raw.get("grading_parameters", {}),
         calibration=raw.get("calibration", {}),

@@ -4,34 +4,41 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from course_utils.grading.artifact import read_predictions
+from course_utils.grading.artifact import read_answers, read_predictions
 from course_utils.grading.config import GradingConfig
 
 
-def mse(pred: np.ndarray, truth: np.ndarray) -> float:
+def mse(pred: Sequence[float], truth: Sequence[float]) -> float:
     """Mean squared error (HW1)."""
-    return float(np.mean((pred - truth) ** 2))
+    return float(np.mean((np.asarray(pred, float) - np.asarray(truth, float)) ** 2))
 
 
-METRICS: dict[str, Callable[[np.ndarray, np.ndarray], float]] = {"mse": mse}
+def accuracy(pred: Sequence[str], truth: Sequence[str]) -> float:
+    """Share of exactly matching labels (HW2-HW4)."""
+    return float(np.mean([p == t for p, t in zip(pred, truth, strict=True)]))
+
+
+def bleu(pred: Sequence[str], truth: Sequence[str]) -> float:
+    """Corpus BLEU, 0-100, with sacrebleu's Chinese tokenisation, as HW5's leaderboard."""
+    import sacrebleu
+
+    return float(sacrebleu.corpus_bleu(list(pred), [list(truth)], tokenize="zh").score)
+
+
+METRICS: dict[str, Callable[[Sequence, Sequence], float]] = {
+    "mse": mse, "accuracy": accuracy, "bleu": bleu}
 
 
 def is_public(item_id: str, fraction: float, salt: str) -> bool:
     """Deterministic leaderboard split by id hash: about ``fraction`` of ids are public."""
     digest = hashlib.sha256(f"{salt}:{item_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < fraction
-
-
-def read_answers(path: Path) -> dict[str, float]:
-    """The hidden answer key: a two-column CSV ``id,<value>`` written by the generator."""
-    lines = Path(path).read_text().splitlines()[1:]
-    return {k: float(v) for k, v in (line.split(",") for line in lines if line)}
 
 
 @dataclass(frozen=True)
@@ -46,12 +53,11 @@ class Score:
 
 def score_artifact(config: GradingConfig, artifact: Path, answer_dir: Path) -> Score:
     """Score a submission file against the answer key; raises ``ArtifactError`` when invalid."""
-    answers = read_answers(Path(answer_dir) / config.answer_file)
+    answers = read_answers(Path(answer_dir) / config.answer_file, config.artifact)
     preds = read_predictions(artifact, config.artifact, answers.keys())
-    ids = sorted(answers)
-    public = np.array([is_public(i, config.public_fraction, config.hw) for i in ids])
-    pred = np.array([preds[i] for i in ids])
-    truth = np.array([answers[i] for i in ids])
+    public = [i for i in answers if is_public(i, config.public_fraction, config.hw)]
+    private = [i for i in answers if not is_public(i, config.public_fraction, config.hw)]
     metric = METRICS[config.metric]
-    pub, priv = metric(pred[public], truth[public]), metric(pred[~public], truth[~public])
+    pub, priv = (metric([preds[i] for i in ids], [answers[i] for i in ids])
+                 for ids in (public, private))
     return Score(pub, priv, config.tier(pub), config.tier(priv))
