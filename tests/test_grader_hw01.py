@@ -34,3 +34,6 @@ def test_reference_reaches_boss_and_template_at_most_simple(tmp_path):
     assert (ref["public_tier"], ref["private_tier"]) == ("boss", "boss"), ref
     assert tpl["private_tier"] in ("not graded", "below simple", "simple"), tpl
     assert tpl["status"] != "grader-error", tpl["reason"]
+    # report questions, scored from report.json outside the sandbox
+    assert float(ref["report_loss_curves"]) == 1.0
+    assert float(ref["report_selected_features"]) > 0.5 > float(tpl["report_selected_features"])

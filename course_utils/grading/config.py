@@ -65,6 +65,7 @@ class GradingConfig:
     tiers: dict[str, float]
     grading_parameters: dict = field(default_factory=dict)
     calibration: dict = field(default_factory=dict)
+    questions: tuple[str, ...] = ()
 
     def passes(self, score: float, tier: str) -> bool:
         """Whether ``score`` reaches ``tier``'s threshold in the metric's direction."""
@@ -89,8 +90,12 @@ def load_config(hw: str, root: Path | None = None) -> GradingConfig:
                               art.get("values", "number")),
         answer_file=raw["answer_file"], public_fraction=raw["public_fraction"],
         tiers=raw["tiers"], grading_parameters=raw.get("grading_parameters", {}),
-        calibration=raw.get("calibration", {}),
+        calibration=raw.get("calibration", {}), questions=tuple(raw.get("questions", ())),
     )
+    from course_utils.grading.questions import unknown_questions
+
+    if unknown := unknown_questions(config.hw, list(config.questions)):
+        raise ValueError(f"{path}: no check is registered for the questions {unknown}")
     values = [config.tiers[t] for t in TIERS]
     ordered = values == sorted(values, reverse=not config.higher_is_better)
     if not ordered or len(set(values)) != len(values):

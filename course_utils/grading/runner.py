@@ -26,6 +26,13 @@ from course_utils.grading.artifact import ArtifactError
 from course_utils.grading.config import GradingConfig
 from course_utils.grading.outcome import Run, classify
 from course_utils.grading.preflight import PreflightError, preflight
+from course_utils.grading.questions import (
+    REPORT_FILE,
+    REPORT_MAX_BYTES,
+    ReportError,
+    check_report,
+    parse_report,
+)
 from course_utils.grading.report import render_report, truncate_outputs
 from course_utils.grading.scoring import score_artifact
 
@@ -102,6 +109,21 @@ def _score(job: Job, artifact: Path, result: dict) -> None:
                   private_tier=score.private_tier)
 
 
+def _check_questions(job: Job, report: Path, result: dict) -> None:
+    """Score the report questions from a size-capped copy of ``report.json`` (data only)."""
+    names = list(job.config.questions)
+    if not names:
+        return
+    try:
+        raw = read_untrusted(report, REPORT_MAX_BYTES)
+        sheet.atomic_write(sheet.submission_dir(job.out_dir, job.sub_id) / REPORT_FILE, raw)
+        answers = check_report(job.config.hw, names, parse_report(raw), job.answer_dir)
+        result["questions"] = [vars(a) for a in answers]
+    except (FileNotFoundError, UntrustedFileError, ReportError) as err:
+        reason = f"No {REPORT_FILE} was written" if isinstance(err, FileNotFoundError) else err
+        result["questions"] = [{"name": n, "points": 0.0, "detail": f"{reason}"} for n in names]
+
+
 def _execute(job: Job, workdir: Path, parameters: dict, uid: int | None) -> Run:
     """Run papermill (sandboxed unless ``job.sandboxed`` is false) with the wall-clock kill."""
     limits = job.limits
@@ -168,6 +190,7 @@ def _grade_notebook(job: Job, result: dict) -> nbformat.NotebookNode | None:
                       exception=outcome.exception, returncode=run.returncode)
         if outcome.status == "ok":
             _score(job, workdir / job.config.artifact.file, result)
+            _check_questions(job, workdir / REPORT_FILE, result)
         else:
             result["log_tail"] = _quiet(run.log)[-LOG_KEPT:]
     if run.notebook is not None:

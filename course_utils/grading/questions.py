@@ -1,0 +1,129 @@
+"""Auto-graded report questions (introduced in HW01).
+
+The locked export cell writes ``report.json``: plain values such as the features a model used,
+its loss curves, or what the student's functions return on public probe inputs. The grader
+reads that file outside the sandbox, as data only, and checks each question listed in
+``grading.json``'s ``"questions"`` with a trusted function registered here. A check returns
+points in [0, 1] and a sentence for the student; a missing or malformed value scores 0 with
+the reason, never an error.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+REPORT_FILE = "report.json"
+REPORT_MAX_BYTES = 1_000_000
+
+Check = Callable[[dict, Path], tuple[float, str]]
+QUESTIONS: dict[str, dict[str, Check]] = {}
+
+
+class ReportError(ValueError):
+    """A report value is missing or has the wrong shape; the message says which."""
+
+
+def question(hw: str, name: str) -> Callable[[Check], Check]:
+    """Register ``check(report, answer_dir) -> (points, detail)`` as ``hw``'s question ``name``."""
+    def register(check: Check) -> Check:
+        QUESTIONS.setdefault(hw, {})[name] = check
+        return check
+    return register
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One question's result on the grade sheet."""
+
+    name: str
+    points: float
+    detail: str
+
+
+def parse_report(raw: bytes) -> dict:
+    """``report.json`` as a dict (JSON only: nothing is unpickled or executed)."""
+    try:
+        report = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ReportError(f"{REPORT_FILE} is not valid JSON ({err}).") from None
+    if not isinstance(report, dict):
+        raise ReportError(f"{REPORT_FILE} must hold a JSON object.")
+    return report
+
+
+def _load(hw: str) -> dict[str, Check]:
+    """The registered checks of ``hw`` (importing ``course_utils.grading.questions_<hw>``)."""
+    module = f"course_utils.grading.questions_{hw}"
+    try:
+        importlib.import_module(module)
+    except ModuleNotFoundError as err:
+        if err.name != module:
+            raise
+    return QUESTIONS.get(hw, {})
+
+
+def check_report(hw: str, names: list[str], report: dict, answer_dir: Path) -> list[Answer]:
+    """Check the questions ``names`` of ``hw`` against a parsed report."""
+    checks = _load(hw)
+    answers = []
+    for name in names:
+        try:
+            points, detail = checks[name](report, Path(answer_dir))
+        except ReportError as err:
+            points, detail = 0.0, str(err)
+        answers.append(Answer(name, round(min(max(float(points), 0.0), 1.0), 4), detail))
+    return answers
+
+
+def unknown_questions(hw: str, names: list[str]) -> list[str]:
+    """Names in ``grading.json`` that have no registered check (a config error)."""
+    return [n for n in names if n not in _load(hw)]
+
+
+# ---- helpers for checks ---------------------------------------------------------------------
+
+def value(report: dict, key: str, kind: type | tuple[type, ...] = object):
+    """``report[key]``, which must exist and be a ``kind``."""
+    if key not in report:
+        raise ReportError(f"{REPORT_FILE} has no {key!r}: run the export cell unchanged.")
+    item = report[key]
+    if not isinstance(item, kind) or isinstance(item, bool) and kind in (int, float):
+        raise ReportError(f"{REPORT_FILE}[{key!r}] has the wrong type ({type(item).__name__}).")
+    return item
+
+
+def numbers(report: dict, key: str, min_len: int = 1) -> list[float]:
+    """``report[key]`` as a list of finite numbers (at least ``min_len``)."""
+    items = value(report, key, list)
+    if len(items) < min_len or not all(isinstance(v, int | float) and not isinstance(v, bool)
+                                       for v in items):
+        raise ReportError(f"{REPORT_FILE}[{key!r}] must be a list of at least {min_len} numbers.")
+    if not all(math.isfinite(v) for v in items):
+        raise ReportError(f"{REPORT_FILE}[{key!r}] holds NaN or infinite values.")
+    return [float(v) for v in items]
+
+
+def curves_check(report: dict, train_key: str = "train_loss",
+                 valid_key: str = "valid_loss") -> tuple[float, str]:
+    """Loss curves are sanity-checked only: finite, and the training loss went down."""
+    train, valid = numbers(report, train_key, 2), numbers(report, valid_key, 1)
+    if train[-1] >= train[0]:
+        return 0.0, f"the training loss did not decrease ({train[0]:.4g} → {train[-1]:.4g})"
+    return 1.0, (f"{len(train)} epochs; training loss {train[0]:.4g} → {train[-1]:.4g}, best "
+                 f"validation loss {min(valid):.4g}")
+
+
+def close(got, expected, atol: float = 1e-4) -> bool:
+    """Nested lists of numbers equal within ``atol`` (same shape)."""
+    import numpy as np
+
+    try:
+        got_arr, exp_arr = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return got_arr.shape == exp_arr.shape and bool(np.allclose(got_arr, exp_arr, atol=atol))
