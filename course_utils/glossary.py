@@ -166,6 +166,20 @@ GLOSSARY: dict[str, str] = {
     "feature map": "特徵圖",
     "pooling": "池化",
     "spatial transformer": "空間轉換器",
+    # HW02-HW05
+    "confusion matrix": "混淆矩陣",
+    "phoneme": "音素",
+    "recurrent neural network": "遞迴神經網路",
+    "long short-term memory": "長短期記憶",
+    "mixup": "混合增強",
+    "test-time augmentation": "測試時資料擴增",
+    "speaker identification": "語者辨識",
+    "conformer": "卷積增強 Transformer",
+    "additive margin softmax": "加性邊界 softmax",
+    "back-translation": "回譯",
+    "subword": "子詞",
+    "label smoothing": "標籤平滑",
+    "BLEU": "雙語評估替換分數",
 }
 
 
