@@ -114,8 +114,8 @@ def curves_check(report: dict, train_key: str = "train_loss",
     train, valid = numbers(report, train_key, 2), numbers(report, valid_key, 1)
     if train[-1] >= train[0]:
         return 0.0, f"the training loss did not decrease ({train[0]:.4g} → {train[-1]:.4g})"
-    return 1.0, (f"{len(train)} epochs; training loss {train[0]:.4g} → {train[-1]:.4g}, best "
-                 f"validation loss {min(valid):.4g}")
+    return 1.0, (f"{len(train)} points; training loss {train[0]:.4g} → {train[-1]:.4g}, "
+                 f"{valid_key} {valid[0]:.4g} → {valid[-1]:.4g}")
 
 
 def close(got, expected, atol: float = 1e-4) -> bool:
