@@ -226,3 +226,31 @@ def test_fast_dev_run_is_a_seconds_long_smoke_run(hw02_files, tmp_path, run_env,
     report = json.loads((work / "report.json").read_text())
     assert report["train_loss"][-1] < report["train_loss"][0]  # it learns, a little
     assert score.public > 1 / 41
+
+
+def test_grader_scores_label_submissions(hw02_files, tmp_path):
+    """course-grade --artifacts on HW2's label CSVs: the key itself is boss, a shifted copy is
+    wrong, a float-formatted or header-less file gets a reason."""
+    import subprocess
+    import sys
+
+    from grader_corpus.corpus import sheet
+
+    key = (hw02_files[1] / "test_labels.csv").read_text()
+    rows = key.splitlines()[1:]
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "perfect.csv").write_text(key)
+    (subs / "shifted.csv").write_text("Id,Class\n" + "".join(
+        f"{r.split(',')[0]},{(int(r.split(',')[1]) + 1) % 41}\n" for r in rows))
+    (subs / "noheader.csv").write_text("\n".join(rows) + "\n")
+    done = subprocess.run([sys.executable, "-m", "course_utils.grading", "hw02", subs,
+                           "--answer-key", hw02_files[1], "--out", tmp_path / "out",
+                           "--artifacts"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    got = sheet(tmp_path / "out")
+    assert (got["perfect"]["status"], got["perfect"]["public_tier"]) == ("ok", "boss")
+    assert float(got["perfect"]["public_accuracy"]) == 1.0
+    assert got["shifted"]["public_tier"] == "below simple"
+    assert float(got["shifted"]["private_accuracy"]) == 0.0
+    assert got["noheader"]["status"] == "invalid-artifact" and "header" in got["noheader"]["reason"]
