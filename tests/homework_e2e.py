@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import json
 from pathlib import Path
 
 import nbformat
@@ -123,3 +124,12 @@ def run_graded(hw: str, which: str, data_dir: Path, key_dir: Path, tmp_path: Pat
         notebook, {**config.grading_parameters, **parameters, "DATA_DIR": str(data_dir)},
         tmp_path)
     return score_artifact(config, work / config.artifact.file, key_dir), seconds, work
+
+
+def report_questions(hw: str, work_dir: Path, key_dir: Path) -> dict[str, float]:
+    """The grader's report questions on a run's ``report.json``: ``{name: points}``."""
+    from course_utils.grading.questions import check_report
+
+    report = json.loads((work_dir / "report.json").read_text())
+    answers = check_report(hw, list(load_config(hw).questions), report, key_dir)
+    return {a.name: a.points for a in answers}

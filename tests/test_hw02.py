@@ -18,12 +18,11 @@ from homework_e2e import (
     check_template_is_built,
     generate,
     notebooks,
+    report_questions,
     run_graded,
 )
 
 from course_utils.data import hw02, resolve
-from course_utils.grading import load_config
-from course_utils.grading.questions import check_report
 
 SOLUTIONS = {"model", "config", "data", "training", "testing"}
 
@@ -192,9 +191,8 @@ def test_tiers_are_monotone_and_calibrated_on_the_current_generator():
 def _questions(work, key) -> dict[str, float]:
     """The grader's report questions on the run's report.json: {name: points}."""
     report = json.loads((work / "report.json").read_text())
-    answers = check_report("hw02", list(load_config("hw02").questions), report, key)
-    points = {a.name: a.points for a in answers}
-    assert points["concat_feat"] == 1.0 and points["loss_curves"] == 1.0, answers
+    points = report_questions("hw02", work, key)
+    assert points["concat_feat"] == 1.0 and points["loss_curves"] == 1.0, points
     assert len(report["confused_pairs"]) == 5
     assert all(a < b and n > 0 for a, b, n in report["confused_pairs"])
     return points

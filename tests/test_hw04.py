@@ -19,13 +19,12 @@ from homework_e2e import (
     check_template_is_built,
     generate,
     notebooks,
+    report_questions,
     run_graded,
 )
 
 from course_utils.data import resolve
 from course_utils.data.hw04 import SchemaError, check_speaker_data, load_mel, read_speaker_data
-from course_utils.grading import load_config
-from course_utils.grading.questions import check_report
 
 HW = "hw04"
 
@@ -201,19 +200,12 @@ def test_tiers_are_monotone_and_calibrated_on_the_current_generator():
 
 # ---- end to end: papermill in the grading profile -------------------------------------------
 
-def _questions(work, key) -> dict[str, float]:
-    """The grader's report questions on the run's report.json: {name: points}."""
-    report = json.loads((work / "report.json").read_text())
-    return {a.name: a.points for a in check_report(HW, list(load_config(HW).questions), report,
-                                                   key)}
-
-
 @pytest.mark.slow
 def test_reference_reaches_boss_in_the_grading_profile(files, tmp_path, run_env):
     score, seconds, work = run_graded(HW, "reference", *files, tmp_path)
     assert (score.public_tier, score.private_tier) == ("boss", "boss"), score
     assert seconds < 120, f"the reference took {seconds:.0f} s; the budget is 60 s (120 s here)"
-    assert _questions(work, files[1]) == {
+    assert report_questions(HW, work, files[1]) == {
         "self_attention_pooling": 1.0, "am_softmax_loss": 1.0, "loss_curves": 1.0}
 
 
@@ -224,7 +216,7 @@ def test_template_scores_simple_but_not_medium(files, tmp_path, run_env):
     assert seconds < 60, f"the template took {seconds:.0f} s; the budget is 30 s (60 s here)"
     probes = json.loads((work / "report.json").read_text())["probes"]
     assert "not written yet" in probes["am_softmax_loss_error"]
-    assert _questions(work, files[1]) == {
+    assert report_questions(HW, work, files[1]) == {
         "self_attention_pooling": 0.0, "am_softmax_loss": 0.0, "loss_curves": 1.0}
 
 
