@@ -179,6 +179,7 @@ GLOSSARY: dict[str, str] = {
     "back-translation": "回譯",
     "subword": "子詞",
     "label smoothing": "標籤平滑",
+    "gradient clipping": "梯度裁剪",
     "BLEU": "雙語評估替換分數",
 }
 

@@ -108,6 +108,16 @@ def numbers(report: dict, key: str, min_len: int = 1) -> list[float]:
     return [float(v) for v in items]
 
 
+def probe_output(report: dict, name: str) -> tuple[object, str]:
+    """``report["probes"][name]`` and ``""``, or ``None`` and why there is no output (the
+    export cell stores ``<name>_error`` when the student's function raised)."""
+    probes = value(report, "probes", dict)
+    if probes.get(name) is None:
+        error = probes.get(f"{name}_error", "no value")
+        return None, f"{name} gave no output ({str(error)[:120]})"
+    return probes[name], ""
+
+
 def curves_check(report: dict, train_key: str = "train_loss",
                  valid_key: str = "valid_loss") -> tuple[float, str]:
     """Loss curves are sanity-checked only: finite, and the training loss went down."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_utils.grading.questions import close, curves_check, question, value
+from course_utils.grading.questions import close, curves_check, probe_output, question
 
 # The export cell's fixed probe inputs (NumPy's legacy generator: the same numbers everywhere).
 PROBE_SEED, MARGIN, SCALE, LABELS = 2022, 0.35, 10.0, (0, 3, 6, 2, 3)
@@ -19,18 +19,10 @@ def probe_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, w, rng.uniform(-1, 1, size=(5, 7)).round(3)
 
 
-def _probe(report: dict, name: str):
-    probes = value(report, "probes", dict)
-    if probes.get(name) is None:
-        error = probes.get(f"{name}_error", "no value")
-        return None, f"{name} gave no output ({str(error)[:120]})"
-    return probes[name], ""
-
-
 @question("hw04", "self_attention_pooling")
 def self_attention_pooling(report: dict, answer_dir: Path) -> tuple[float, str]:
     """softmax(x·w) over the frames, then the weighted sum of the frames."""
-    got, why = _probe(report, "self_attention_pooling")
+    got, why = probe_output(report, "self_attention_pooling")
     if got is None:
         return 0.0, why
     x, w, _ = probe_inputs()
@@ -45,7 +37,7 @@ def self_attention_pooling(report: dict, answer_dir: Path) -> tuple[float, str]:
 @question("hw04", "am_softmax_loss")
 def am_softmax_loss(report: dict, answer_dir: Path) -> tuple[float, str]:
     """Cross-entropy of s·(cos θ − m·onehot), averaged over the probe batch."""
-    got, why = _probe(report, "am_softmax_loss")
+    got, why = probe_output(report, "am_softmax_loss")
     if got is None:
         return 0.0, why
     _, _, cosine = probe_inputs()

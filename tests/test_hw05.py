@@ -1,0 +1,234 @@
+"""HW5: the mini TED2020 data in the official layout, the notebooks, the calibrated tiers."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import course_datasets.hw05_ted2020 as generator
+import pytest
+import sacrebleu
+from homework_e2e import (
+    check_calibration,
+    check_generator_matches_registry,
+    check_parameters_cell,
+    check_roles,
+    check_template_is_built,
+    generate,
+    notebooks,
+    report_questions,
+    run_graded,
+)
+
+from course_utils.data import resolve
+from course_utils.data.hw05 import (
+    FILES,
+    SchemaError,
+    check_ted2020,
+    clean_corpus,
+    clean_s,
+    probe_inputs,
+    probe_reference,
+    probe_tables,
+    read_lines,
+    strQ2B,
+)
+from course_utils.grading import load_config
+
+HW = "hw05"
+RAW = Path("DATA/rawdata")
+SOLUTIONS = {"config", "model", "arch", "lr_schedule", "back_translation", "report_functions"}
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> tuple[Path, Path]:
+    return generate(HW, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def corpus(files) -> dict[str, list[str]]:
+    raw = files[0] / RAW
+    return {name: read_lines(raw / name) for name in FILES}
+
+
+# ---- the generator and the official layout ---------------------------------------------------
+
+def test_generator_is_deterministic_and_matches_the_registry(files, tmp_path):
+    check_generator_matches_registry(HW, files[0], tmp_path)
+
+
+def test_files_have_the_official_layout(files, corpus):
+    counts = check_ted2020(files[0])
+    assert counts == {FILES[0]: generator.N_TRAIN, FILES[1]: generator.N_TRAIN,
+                      FILES[2]: generator.N_TEST, FILES[3]: generator.N_TEST,
+                      FILES[4]: generator.N_MONO}
+    assert set(corpus[FILES[3]]) == {"。"}
+    assert all(line.endswith(("。", "？")) for line in corpus[FILES[1]][:500])
+    assert all(line[0].isupper() and line.endswith((".", "?")) for line in corpus[FILES[0]][:500])
+    files_written = sorted(p.relative_to(files[0]).as_posix() for p in files[0].rglob("*")
+                           if p.is_file())
+    assert files_written == sorted(f"{RAW}/{f}" for f in FILES)
+
+
+def test_answers_go_only_to_the_answer_folder(files, corpus):
+    data, key = files
+    answers = read_lines(key / load_config(HW).answer_file)
+    assert [p.name for p in key.iterdir()] == ["test.zh.answers"]
+    assert len(answers) == generator.N_TEST and all(answers)
+    # written as clean_corpus leaves Chinese: half-width punctuation, no spaces
+    assert all(a == strQ2B(a) and " " not in a for a in answers)
+    text = "\n".join(corpus[FILES[4]])
+    assert sum(a.rstrip("。?") in text for a in answers[:200]) == 0  # not leaked via mono
+
+
+def test_schema_check_says_what_is_wrong(files, tmp_path):
+    import shutil
+
+    shutil.copytree(files[0] / "DATA", tmp_path / "DATA")
+    (tmp_path / RAW / FILES[3]).write_text("。\n" * (generator.N_TEST - 1) + "答案\n")
+    with pytest.raises(SchemaError, match="placeholder"):
+        check_ted2020(tmp_path)
+    (tmp_path / RAW / FILES[1]).unlink()
+    with pytest.raises(SchemaError, match="raw.zh"):
+        check_ted2020(tmp_path)
+
+
+def test_official_cleaning_reads_the_mini_files_via_resolve(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    folder = resolve(HW)
+    assert (folder / RAW / FILES[0]).is_file()
+    prefix = tmp_path / "train_dev.raw"
+    for lang, name in (("en", FILES[0]), ("zh", FILES[1])):
+        Path(f"{prefix}.{lang}").write_text((folder / RAW / name).read_text(encoding="utf-8"),
+                                            encoding="utf-8")
+    clean_corpus(prefix, "en", "zh")
+    en, zh = read_lines(f"{prefix}.clean.en"), read_lines(f"{prefix}.clean.zh")
+    assert len(en) == len(zh) > 0.99 * generator.N_TRAIN  # the length filters keep almost all
+    assert en[0].endswith(" .") or en[0].endswith(" ?")
+    assert zh[0].endswith(" 。") or zh[0].endswith(" ?")
+    assert clean_s("你好？（笑）", "zh") == "你好 ?"
+
+
+# ---- the signal the ladder relies on ---------------------------------------------------------
+
+def _noun_share(lines: list[str], nouns: list[tuple]) -> float:
+    text = "".join(lines)
+    return sum(text.count(n[2]) for n in nouns) / max(len(lines), 1)
+
+
+def test_talk_nouns_are_rare_in_the_parallel_corpus(corpus):
+    parallel = _noun_share(corpus[FILES[1]], generator.MONO_NOUNS)
+    mono = _noun_share(corpus[FILES[4]], generator.MONO_NOUNS)
+    assert mono > 8 * parallel and parallel > 0  # rare, not absent
+    answers_like = [zh for _, zh in generator.corpus(300, generator.TALK,
+                                                     __import__("numpy").random.RandomState(1),
+                                                     generator.NAMES)]
+    assert _noun_share(answers_like, generator.MONO_NOUNS) > 8 * parallel
+
+
+def test_the_grammar_has_its_constructions(corpus):
+    zh, en = corpus[FILES[1]], corpus[FILES[0]]
+    share = {name: sum(bool(re.search(p, s)) for s in zh) / len(zh) for name, p in
+             [("relative clause", "的那"), ("question", "嗎？$"), ("negation", "不|沒有"),
+              ("measure word", "[一兩三四五][隻本位個輛張把條頭匹首]")]}
+    assert all(0.1 < v < 0.9 for v in share.values()), share
+    nested = sum(s.count("that") >= 2 for s in en) / len(en)
+    assert nested > 0.03
+    names = Counter(w for s in zh for w in re.findall("[A-Z][a-z]+", s))
+    assert len(names) > 100 and set(names) <= set(generator.NAMES[: generator.N_NAMES // 2])
+
+
+def test_a_word_for_word_translation_scores_low(corpus):
+    """Word order matters: translating word by word (ignoring reordering) is far from the refs."""
+    lexicon = {en: zh for en, _, zh, _, _ in generator.NOUNS}
+    lexicon.update({base: zh for base, _, _, zh, _ in generator.VERBS})
+    lexicon.update(dict(generator.ADJECTIVES))
+    hyps = ["".join(lexicon.get(w.lower().strip(".?"), "") for w in s.split())
+            for s in corpus[FILES[0]][:300]]
+    refs = [strQ2B(s) for s in corpus[FILES[1]][:300]]
+    assert sacrebleu.corpus_bleu(hyps, [refs], tokenize="zh").score < 15
+
+
+# ---- probes ----------------------------------------------------------------------------------
+
+def test_probe_file_matches_the_probe_inputs():
+    stored = json.loads((Path(__file__).parents[1] / "homework/hw05/probe/probes.json")
+                        .read_text(encoding="utf-8"))
+    assert stored == json.loads(json.dumps(probe_tables()))
+
+
+def test_probe_reference_outputs():
+    ref = probe_reference(probe_inputs())
+    assert 0 < ref["compute_bleu"] < 100
+    assert ref["grad_norm"][1] == pytest.approx(  # p = 1: the sum of all absolute values
+        sum(abs(v) for g in probe_tables()["grad_norm"][1][0] for row in g
+            for v in (row if isinstance(row, list) else [row])))
+    searches = probe_tables()["beam_search"]
+    assert len(ref["beam_search"]) == len(searches) >= 3
+    assert all(len(seq) <= case["max_len"] for seq, case in zip(ref["beam_search"], searches,
+                                                                strict=True))
+
+
+# ---- the notebooks ---------------------------------------------------------------------------
+
+def test_template_is_built_from_the_reference():
+    check_template_is_built(HW)
+
+
+def test_template_is_the_official_sample():
+    template = notebooks(HW)[1]
+    source = "\n".join(c.source for c in template.cells if c.cell_type == "code")
+    for official in ("def get_rate(d_model, step_num, warmup_step):", "lr = 0.001",
+                     "# TODO: switch to TransformerEncoder & TransformerDecoder",
+                     "class NoamOpt:", "smoothing=0.1", "clip_norm = 1.0",
+                     "# 3000~4000 would suffice",
+                     "clean_corpus(data_prefix, src_lang, tgt_lang)", "synthetic = None",
+                     "max_len_a = 1.2", "keep_last_epochs = 5", 'arch="rnn"'):
+        assert official in source, official
+    assert "seq2seq.train_one_epoch(" in source and "loss.backward()" not in source
+
+
+def test_parameters_cell():
+    check_parameters_cell(HW, ("N_TRAIN", "VOCAB_SIZE"))
+
+
+def test_roles():
+    check_roles(HW, SOLUTIONS)
+
+
+def test_calibration():
+    check_calibration(HW)
+
+
+# ---- end to end: papermill in the grading profile --------------------------------------------
+
+@pytest.mark.slow
+def test_reference_reaches_boss_in_the_grading_profile(files, tmp_path, run_env):
+    score, seconds, work = run_graded(HW, "reference", *files, tmp_path)
+    assert (score.public_tier, score.private_tier) == ("boss", "boss"), score
+    assert seconds < 120, f"the reference took {seconds:.0f} s; the hard limit is 120 s"
+    assert set(report_questions(HW, work, files[1]).values()) == {1.0}  # probes and curves
+    assert json.loads((work / "report.json").read_text())["grad_norms"]
+
+
+@pytest.mark.slow
+def test_template_scores_simple_but_not_medium(files, tmp_path, run_env):
+    score, seconds, work = run_graded(HW, "template", *files, tmp_path)
+    assert (score.public_tier, score.private_tier) == ("simple", "simple"), score
+    assert seconds < 60, f"the template took {seconds:.0f} s; the hard limit is 60 s"
+    assert report_questions(HW, work, files[1]) == {  # grad_norm and beam_search are TODOs
+        "compute_bleu": 1.0, "grad_norm": 0.0, "beam_search": 0.0, "learning_curves": 1.0}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("which", ["reference", "template"])
+def test_fast_dev_run_is_a_seconds_long_smoke_run(files, tmp_path, run_env, which):
+    _, seconds, work = run_graded(HW, which, *files, tmp_path, FAST_DEV_RUN=True)
+    assert seconds < 40
+    lines = (work / "prediction.txt").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == generator.N_TEST
+    report = json.loads((work / "report.json").read_text())
+    assert report["train_loss"][-1] < report["train_loss"][0]
