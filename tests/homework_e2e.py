@@ -133,3 +133,24 @@ def report_questions(hw: str, work_dir: Path, key_dir: Path) -> dict[str, float]
     report = json.loads((work_dir / "report.json").read_text())
     answers = check_report(hw, list(load_config(hw).questions), report, key_dir)
     return {a.name: a.points for a in answers}
+
+
+def grade_with_cli(hw: str, data_dir: Path, key_dir: Path, tmp_path: Path) -> dict[str, dict]:
+    """``course-grade`` (sandboxed) on the reference and the template: the sheet's rows by id."""
+    import csv
+    import shutil
+    import subprocess
+    import sys
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    reference, template = template_paths(hw)
+    shutil.copy(reference, subs / "reference.ipynb")
+    shutil.copy(template, subs / "template.ipynb")
+    done = subprocess.run(
+        [sys.executable, "-m", "course_utils.grading", hw, subs, "--answer-key", key_dir,
+         "--out", tmp_path / "out", "--data", data_dir, "--jobs", "2"],
+        capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with open(tmp_path / "out" / "grades.csv", newline="") as f:
+        return {row["id"]: row for row in csv.DictReader(f)}

@@ -17,6 +17,7 @@ from homework_e2e import (
     check_roles,
     check_template_is_built,
     generate,
+    grade_with_cli,
     notebooks,
     report_questions,
     run_graded,
@@ -252,3 +253,14 @@ def test_grader_scores_label_submissions(hw02_files, tmp_path):
     assert got["shifted"]["public_tier"] == "below simple"
     assert float(got["shifted"]["private_accuracy"]) == 0.0
     assert got["noheader"]["status"] == "invalid-artifact" and "header" in got["noheader"]["reason"]
+
+
+@pytest.mark.slow
+def test_course_grade_runs_both_in_the_sandbox(tmp_path, hw02_files):
+    """The grader, end to end: bwrap sandbox, grading profile, scoring, report questions."""
+    rows = grade_with_cli("hw02", *hw02_files, tmp_path)
+    ref, tpl = rows["reference"], rows["template"]
+    assert (ref["status"], ref["public_tier"], ref["private_tier"]) == ("ok", "boss", "boss"), ref
+    assert (tpl["status"], tpl["private_tier"]) == ("ok", "simple"), tpl
+    assert ref["report_concat_feat"] == "1.0", ref
+    assert tpl["report_concat_feat"] == "1.0", tpl

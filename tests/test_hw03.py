@@ -18,6 +18,7 @@ from homework_e2e import (
     check_roles,
     check_template_is_built,
     generate,
+    grade_with_cli,
     notebooks,
     report_questions,
     run_graded,
@@ -216,3 +217,14 @@ def test_fast_dev_run_is_a_seconds_long_smoke_run(hw03_files, tmp_path, run_env,
     assert all(curve[-1] < curve[0] for curve in report["train_loss"])  # it learns a little
     submission = pd.read_csv(work / "submission.csv", dtype=str)
     assert list(submission.columns) == ["Id", "Category"] and len(submission) == N_TEST
+
+
+@pytest.mark.slow
+def test_course_grade_runs_both_in_the_sandbox(tmp_path, hw03_files):
+    """The grader, end to end: bwrap sandbox, grading profile, scoring, report questions."""
+    rows = grade_with_cli("hw03", *hw03_files, tmp_path)
+    ref, tpl = rows["reference"], rows["template"]
+    assert (ref["status"], ref["public_tier"], ref["private_tier"]) == ("ok", "boss", "boss"), ref
+    assert (tpl["status"], tpl["private_tier"]) == ("ok", "simple"), tpl
+    assert ref["report_mixup"] == "1.0" and ref["report_ensemble_vote"] == "1.0", ref
+    assert tpl["report_mixup"] == "0.0", tpl

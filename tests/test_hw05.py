@@ -17,6 +17,7 @@ from homework_e2e import (
     check_roles,
     check_template_is_built,
     generate,
+    grade_with_cli,
     notebooks,
     report_questions,
     run_graded,
@@ -232,3 +233,14 @@ def test_fast_dev_run_is_a_seconds_long_smoke_run(files, tmp_path, run_env, whic
     assert len(lines) == generator.N_TEST
     report = json.loads((work / "report.json").read_text())
     assert report["train_loss"][-1] < report["train_loss"][0]
+
+
+@pytest.mark.slow
+def test_course_grade_runs_both_in_the_sandbox(tmp_path, files):
+    """The grader, end to end: bwrap sandbox, grading profile, scoring, report questions."""
+    rows = grade_with_cli("hw05", *files, tmp_path)
+    ref, tpl = rows["reference"], rows["template"]
+    assert (ref["status"], ref["public_tier"], ref["private_tier"]) == ("ok", "boss", "boss"), ref
+    assert (tpl["status"], tpl["private_tier"]) == ("ok", "simple"), tpl
+    assert ref["report_beam_search"] == "1.0", ref
+    assert tpl["report_beam_search"] == "0.0", tpl
