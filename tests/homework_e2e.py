@@ -154,3 +154,18 @@ def grade_with_cli(hw: str, data_dir: Path, key_dir: Path, tmp_path: Path) -> di
     assert done.returncode == 0, done.stdout + done.stderr
     with open(tmp_path / "out" / "grades.csv", newline="") as f:
         return {row["id"]: row for row in csv.DictReader(f)}
+
+
+# What the grading profile must give, per notebook: the tier on both halves and the time budget.
+EXPECTED = {"reference": ("boss", 120), "template": ("simple", 60)}
+
+
+def run_at_expected_tier(hw: str, which: str, data_dir: Path, key_dir: Path,
+                         tmp_path: Path) -> Path:
+    """Run the ``reference`` (boss, within 2 min) or ``template`` (simple and not medium,
+    within 1 min) in the grading profile, assert both, and return its work dir."""
+    tier, budget = EXPECTED[which]
+    score, seconds, work = run_graded(hw, which, data_dir, key_dir, tmp_path)
+    assert (score.public_tier, score.private_tier) == (tier, tier), score
+    assert seconds < budget, f"the {which} took {seconds:.0f} s; the budget is {budget} s"
+    return work

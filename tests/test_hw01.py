@@ -18,6 +18,7 @@ from homework_e2e import (
     check_template_is_built,
     generate,
     notebooks,
+    run_at_expected_tier,
     run_graded,
 )
 
@@ -166,9 +167,7 @@ def test_calibration_rejects_a_ladder_that_does_not_separate():
 
 @pytest.mark.slow
 def test_reference_reaches_boss_in_the_grading_profile(hw01_files, tmp_path, run_env):
-    score, seconds, work = run_graded("hw01", "reference", *hw01_files, tmp_path)
-    assert (score.public_tier, score.private_tier) == ("boss", "boss"), score
-    assert seconds < 120, f"the reference took {seconds:.0f} s; the budget is 2 min"
+    work = run_at_expected_tier("hw01", "reference", *hw01_files, tmp_path)
     report = json.loads((work / "report.json").read_text())
     assert "tested_positive.3" in report["selected_features"] and "id" not in report[
         "selected_features"]
@@ -178,9 +177,7 @@ def test_reference_reaches_boss_in_the_grading_profile(hw01_files, tmp_path, run
 
 @pytest.mark.slow
 def test_template_scores_simple_but_not_medium(hw01_files, tmp_path, run_env):
-    score, seconds, work = run_graded("hw01", "template", *hw01_files, tmp_path)
-    assert (score.public_tier, score.private_tier) == ("simple", "simple"), score
-    assert seconds < 60, f"the template took {seconds:.0f} s; the budget is 1 min"
+    work = run_at_expected_tier("hw01", "template", *hw01_files, tmp_path)
     assert len(json.loads((work / "report.json").read_text())["selected_features"]) == 117
 
 
