@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_utils.data import hw01
+from course_utils.data import hw01, secret
 
 VERSION = 2
 SEED = 2022
@@ -106,9 +106,9 @@ def _state_series(rng: np.random.RandomState, wave: np.ndarray) -> np.ndarray:
     return np.clip(np.stack([values[f] for f in FEATURES], axis=1), 0.0, 100.0)
 
 
-def windows(seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
+def windows(seed: secret.Seed = SEED) -> tuple[np.ndarray, np.ndarray]:
     """All 5-day windows in date order: (rows, 37 one-hot + 80 features) and each row's state."""
-    rng = np.random.RandomState(seed)
+    rng = secret.rng(seed)
     wave = _national_wave(DAYS_PER_STATE)
     series = [_state_series(rng, wave) for _ in STATES]
     onehot = np.eye(len(STATES))
@@ -127,15 +127,16 @@ def _write_csv(path: Path, columns: list[str], ids: np.ndarray, values: np.ndarr
     path.write_text("\n".join(lines) + "\n")
 
 
-def split(seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
+def split(seed: secret.Seed = SEED) -> tuple[np.ndarray, np.ndarray]:
     """(train rows, test rows) of a random split; each part keeps the date order."""
     rows, _ = windows(seed)
-    order = np.random.RandomState(seed + 1).permutation(len(rows))
+    order = secret.rng(seed, 1).permutation(len(rows))
     n_test = int(round(TEST_FRACTION * len(rows)))
     return rows[np.sort(order[n_test:])], rows[np.sort(order[:n_test])]
 
 
-def generate(data_dir: str | Path, answers_dir: str | Path | None = None, seed: int = SEED) -> None:
+def generate(data_dir: str | Path, answers_dir: str | Path | None = None,
+             seed: secret.Seed = SEED) -> None:
     """Write ``covid.train.csv`` and ``covid.test.csv`` (and the answer key, if asked)."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from course_utils.data import hw02
+from course_utils.data import hw02, secret
 
 VERSION = 1
 SEED = 2022
@@ -130,9 +130,9 @@ def utterance_ids(rng: np.random.RandomState, n: int) -> list[str]:
     return sorted(ids)
 
 
-def corpus(seed: int = SEED) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
+def corpus(seed: secret.Seed = SEED) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """{'train'|'test': {utterance id: (features (T, 39), labels (T,))}}."""
-    rng = np.random.RandomState(seed)
+    rng = secret.rng(seed)
     means, bigram, durations = _phone_model(rng)
     names = utterance_ids(rng, N_TRAIN + N_TEST)
     order = rng.permutation(len(names))
@@ -149,10 +149,10 @@ def corpus(seed: int = SEED) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray
     return out
 
 
-def phone_key(seed: int = SEED) -> dict:
+def phone_key(seed: secret.Seed = SEED) -> dict:
     """The phone names, the confusable groups, and each phone's likely successors in the LM
     (a model that reads whole utterances mostly confuses such neighbours at phone boundaries)."""
-    _, bigram, _ = _phone_model(np.random.RandomState(seed))
+    _, bigram, _ = _phone_model(secret.rng(seed))
     likely = np.argsort(-bigram, axis=1, kind="stable")[:, :SUCCESSORS]
     return {"phones": list(PHONES),
             "groups": {name: list(members) for name, (_, members) in GROUPS.items()},
@@ -160,7 +160,8 @@ def phone_key(seed: int = SEED) -> dict:
                                   for p in range(len(PHONES))}}
 
 
-def generate(data_dir: str | Path, answers_dir: str | Path | None = None, seed: int = SEED) -> None:
+def generate(data_dir: str | Path, answers_dir: str | Path | None = None,
+             seed: secret.Seed = SEED) -> None:
     """Write ``libriphone/`` (splits, train labels, features); the test labels if asked."""
     root = Path(data_dir) / "libriphone"
     data = corpus(seed)

@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from course_utils.data import secret
+
 VERSION = 1
 SEED = 2022
 CLASSES = ("Bread", "Dairy product", "Dessert", "Egg", "Fried food", "Meat", "Noodles/Pasta",
@@ -249,10 +251,11 @@ def _save(image: Image.Image, path: Path) -> None:
     image.save(path, "JPEG", quality=JPEG_QUALITY)
 
 
-def generate(data_dir: str | Path, answers_dir: str | Path | None = None, seed: int = SEED) -> None:
+def generate(data_dir: str | Path, answers_dir: str | Path | None = None,
+             seed: secret.Seed = SEED) -> None:
     """Write ``food11/{training,validation,test}`` (and the answer key and masks, if asked)."""
     root = Path(data_dir) / "food11"
-    rng = np.random.RandomState(seed)
+    rng = secret.rng(seed)
     masks: dict[str, np.ndarray] = {}
     for split, per_class in (("training", N_TRAIN), ("validation", N_VALID)):
         folder = root / split
@@ -262,7 +265,7 @@ def generate(data_dir: str | Path, answers_dir: str | Path | None = None, seed: 
                 image, mask = render(label, rng, wide=split == "validation")
                 _save(image, folder / f"{label}_{idx}.jpg")
                 masks[f"{split}/{label}_{idx}"] = mask
-    test_labels = np.random.RandomState(seed + 1).permutation(
+    test_labels = secret.rng(seed, 1).permutation(
         np.arange(N_TEST) % len(CLASSES))
     folder = root / "test"
     folder.mkdir(parents=True, exist_ok=True)

@@ -38,6 +38,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from course_utils.data import secret
+
 VERSION = 1
 SEED = 2022
 N_MELS = 40
@@ -141,27 +143,27 @@ def rhythm_shape() -> np.ndarray:
     return _RHYTHM_SHAPE.copy()
 
 
-def speaker_traits(seed: int = SEED) -> tuple[np.ndarray, ...]:
+def speaker_traits(seed: secret.Seed = SEED) -> tuple[np.ndarray, ...]:
     """(envelopes, warps, speaking rates, rhythm periods) of the speakers, numbered by family."""
-    rng = np.random.RandomState(seed)
+    rng = secret.rng(seed)
     _phone_templates(rng)
     return _speakers(rng)
 
 
-def speaker_names(seed: int = SEED) -> list[str]:
+def speaker_names(seed: secret.Seed = SEED) -> list[str]:
     """N_SPEAKERS sorted VoxCeleb-style names, ``id10001`` … ``id11251``."""
-    rng = np.random.RandomState(seed + 7)
+    rng = secret.rng(seed, 7)
     numbers = np.sort(rng.choice(np.arange(10001, 11252), size=N_SPEAKERS, replace=False))
     return [f"id{n}" for n in numbers]
 
 
-def _file_name(seed: int, index: int) -> str:
+def _file_name(seed: secret.Seed, index: int) -> str:
     return f"uttr-{hashlib.md5(f'hw04-{seed}-{index}'.encode()).hexdigest()}.pt"
 
 
-def utterances(seed: int = SEED) -> list[tuple[int, bool, np.ndarray]]:
+def utterances(seed: secret.Seed = SEED) -> list[tuple[int, bool, np.ndarray]]:
     """Every utterance as (speaker index, is test, features), in generation order."""
-    rng = np.random.RandomState(seed)
+    rng = secret.rng(seed)
     phones = _phone_templates(rng)
     envelopes, warps, rates, periods = _speakers(rng)
     out = []
@@ -174,7 +176,8 @@ def utterances(seed: int = SEED) -> list[tuple[int, bool, np.ndarray]]:
     return out
 
 
-def generate(data_dir: str | Path, answers_dir: str | Path | None = None, seed: int = SEED) -> None:
+def generate(data_dir: str | Path, answers_dir: str | Path | None = None,
+             seed: secret.Seed = SEED) -> None:
     """Write ``Dataset/`` (metadata, mapping, testdata, uttr-*.pt) and the answer key if asked."""
     folder = Path(data_dir) / "Dataset"
     folder.mkdir(parents=True, exist_ok=True)
@@ -189,7 +192,7 @@ def generate(data_dir: str | Path, answers_dir: str | Path | None = None, seed: 
             test.append((entry, s))
         else:
             speakers[names[s]].append(entry)
-    order = np.random.RandomState(seed + 1).permutation(len(test))
+    order = secret.rng(seed, 1).permutation(len(test))
     test = [test[i] for i in order]
     mapping = {"speaker2id": {name: i for i, name in enumerate(names)},
                "id2speaker": {str(i): name for i, name in enumerate(names)}}

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from course_utils.data import secret
+
 VERSION = 1
 SEED = 2022
 ROOT = "DATA/rawdata"
@@ -289,10 +291,11 @@ def _write(path: Path, lines: list[str]) -> None:
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
-def generate(data_dir: str | Path, answers_dir: str | Path | None = None, seed: int = SEED) -> None:
+def generate(data_dir: str | Path, answers_dir: str | Path | None = None,
+             seed: secret.Seed = SEED) -> None:
     """Write ``DATA/rawdata/{ted2020,mono}`` under ``data_dir`` (and the answer key, if asked)."""
     root = Path(data_dir) / ROOT
-    rng = np.random.RandomState(seed)
+    rng = secret.rng(seed)
     train = corpus(N_TRAIN, PARALLEL, rng, NAMES[:N_NAMES // 2])
     train_en = {en for en, _ in train}
     talk = corpus(N_TEST + N_MONO + 2000, TALK, rng, NAMES)

@@ -321,13 +321,56 @@ def test_submission_ids_are_folder_safe():
     assert cli.submission_id("..") == "_"
 
 
-def test_default_data_must_match_the_answer_key(tmp_path):
+def test_class_data_must_match_the_answer_key(tmp_path):
     from course_utils.data.registry import spec
+    from course_utils.data.secret import SECRET_FILE
 
     config = replace(load_config(HW, HW_ROOT), hw="hw01", answer_file="covid.test.answers.csv")
     spec("hw01").generate()(tmp_path / "data", tmp_path / "key")
-    data = cli.default_data(config, tmp_path / "key", tmp_path / "mini")
+    data = cli.class_data(config, tmp_path / "key", tmp_path / "mini")
     assert sorted(p.name for p in data.iterdir()) == ["covid.test.csv", "covid.train.csv"]
     spec("hw01").generate()(tmp_path / "data7", tmp_path / "key7", seed=7)
     with pytest.raises(SystemExit, match="made with --seed"):
-        cli.default_data(config, tmp_path / "key7", tmp_path / "mini7")
+        cli.class_data(config, tmp_path / "key7", tmp_path / "mini7")
+    drawn = cli.class_data(config, tmp_path / "new-key", tmp_path / "class")
+    assert (tmp_path / "new-key" / SECRET_FILE).stat().st_mode & 0o077 == 0
+    again = cli.class_data(config, tmp_path / "new-key", tmp_path / "class2")
+    assert (drawn / "covid.test.csv").read_bytes() == (again / "covid.test.csv").read_bytes()
+    (tmp_path / "new-key" / SECRET_FILE).write_text("0" * 32)
+    with pytest.raises(SystemExit, match=f"does not match its {SECRET_FILE}"):
+        cli.class_data(config, tmp_path / "new-key", tmp_path / "class3")
+
+
+def test_class_key_is_not_rebuilt_by_a_seed_search_and_a_perfect_score_is_flagged(
+        tmp_path, monkeypatch):
+    """Issue 10, item 1: class data comes from a 128-bit secret kept beside the key, and a
+    score far better than the calibrated reference's is flagged on the sheet."""
+    import numpy as np
+    from grader_corpus.corpus import rebuild_hw01_key
+
+    from course_utils.data.__main__ import main as course_data
+    from course_utils.data.secret import SECRET_FILE
+
+    monkeypatch.delenv("COURSE_HOMEWORK_ROOT", raising=False)
+    data, key = tmp_path / "data", tmp_path / "key"
+    course_data(["generate", "hw01", str(data), "--answers", str(key)])
+    secret = (key / SECRET_FILE).read_text().strip()
+    assert len(secret) >= 32 and int(secret, 16) > 0
+    assert not any(secret in f.read_text() for f in data.iterdir())
+    assert rebuild_hw01_key(data, [*range(40), 7, 2022]) is None
+    course_data(["generate", "hw01", str(tmp_path / "other"), "--answers", str(tmp_path / "k2")])
+    assert (data / "covid.test.csv").read_bytes() != (tmp_path / "other" / "covid.test.csv"
+                                                      ).read_bytes()
+    answers = (key / "covid.test.answers.csv").read_text().splitlines()
+    noise = np.random.RandomState(0).normal(0.0, 0.55, len(answers) - 1)
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "cheat.csv").write_text("\n".join(answers) + "\n")
+    (subs / "honest.csv").write_text(answers[0] + "\n" + "".join(
+        f"{line.split(',')[0]},{float(line.split(',')[1]) + n}\n"
+        for line, n in zip(answers[1:], noise, strict=True)))
+    assert cli.main(["hw01", str(subs), "--answer-key", str(key), "--out", str(tmp_path / "out"),
+                     "--artifacts"]) == 0
+    rows = sheet(tmp_path / "out")
+    assert "far better than the reference" in rows["cheat"]["flags"]
+    assert rows["honest"]["flags"] == "" and rows["honest"]["status"] == "ok"

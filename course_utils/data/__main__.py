@@ -1,6 +1,7 @@
 """``course-data``: make mini datasets and answer keys, and record their checksums.
 
-    course-data generate hw01 OUT_DIR [--answers KEY_DIR] [--seed N]
+    course-data generate hw01 OUT_DIR --answers KEY_DIR [--secret HEX]   # a class's data
+    course-data generate hw01 OUT_DIR [--seed N]   # the mini set (or a guessable test seed)
     course-data record hw01        # after changing a generator: update datasets/registry.json
 """
 
@@ -8,11 +9,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import tempfile
 from pathlib import Path
 
 from course_utils.data.checksums import tree_digests
 from course_utils.data.registry import registry_path, spec
+from course_utils.data.secret import check_secret, new_secret, write_secret
+
+GUESSABLE = ("warning: --seed {seed} is guessable: anyone with the generator can rebuild this "
+             "answer key. Use it for calibration and tests only; omit it for a class.")
 
 
 def record(hw: str) -> dict:
@@ -29,6 +35,29 @@ def record(hw: str) -> dict:
     return entry
 
 
+def generate(hw: str, out: Path, answers: Path | None, seed: int | None,
+             secret: str | None) -> None:
+    """Write ``hw``'s data: from a class secret (drawn when needed) whenever answers are
+    written, unless a guessable ``seed`` is asked for explicitly."""
+    if seed is not None and secret is not None:
+        raise SystemExit("pass --seed or --secret, not both")
+    if seed is not None:
+        print(GUESSABLE.format(seed=seed), file=sys.stderr)
+    elif answers is not None and secret is None:
+        secret = new_secret()
+    try:
+        chosen = check_secret(secret) if secret is not None else seed
+    except ValueError as err:
+        raise SystemExit(f"--secret: {err}") from None
+    spec(hw).generate()(out, answers, **({} if chosen is None else {"seed": chosen}))
+    if answers is not None and secret is not None:
+        where = write_secret(answers, secret)
+        print(f"wrote {hw} class data to {out} and its answer key and secret to {answers} "
+              f"(keep {where.name} private)")
+    else:
+        print(f"wrote {hw} data to {out}" + (f", answers to {answers}" if answers else ""))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="course-data", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -37,15 +66,15 @@ def main(argv: list[str] | None = None) -> None:
     gen.add_argument("hw")
     gen.add_argument("out", type=Path)
     gen.add_argument("--answers", type=Path, help="folder for the hidden answer key")
-    gen.add_argument("--seed", type=int, help="a private seed gives a class its own test set")
+    gen.add_argument("--seed", type=int, help="a small, guessable seed: the mini set (default), "
+                     "calibration and tests only")
+    gen.add_argument("--secret", help="the class secret (hex, >= 128 bits); with --answers and "
+                     "no --seed a fresh one is drawn and stored beside the key")
     rec = sub.add_parser("record", help="update datasets/registry.json after a generator change")
     rec.add_argument("hw")
     args = parser.parse_args(argv)
     if args.command == "generate":
-        kwargs = {} if args.seed is None else {"seed": args.seed}
-        spec(args.hw).generate()(args.out, args.answers, **kwargs)
-        print(f"wrote {args.hw} data to {args.out}" + (f", answers to {args.answers}"
-                                                        if args.answers else ""))
+        generate(args.hw, args.out, args.answers, args.seed, args.secret)
     else:
         entry = record(args.hw)
         print(f"recorded {args.hw} v{entry['version']}: {len(entry['files'])} files")

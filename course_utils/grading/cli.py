@@ -8,7 +8,8 @@ A submission is ``NAME.ipynb`` (or a folder ``NAME/`` holding one notebook); wit
 ``--artifacts`` it is the predictions file alone, ``NAME.csv`` or ``NAME/pred.csv``.
 Results go to RESULTS_DIR: grades.csv, summary.png, summary.md, and per submission
 submissions/NAME/{result.json,report.md,executed.ipynb}. Running again resumes; --force regrades.
-Without --data, the mini set is generated into RESULTS_DIR/mini-data after checking the key.
+Without --data, the class data is generated into RESULTS_DIR/class-data from the secret beside
+the key (drawn, with the key, when KEY_DIR holds no key yet) and checked against the key.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ import tempfile
 from pathlib import Path
 
 from course_utils.authoring import template_paths
+from course_utils.data.registry import DATASETS, spec
+from course_utils.data.secret import SECRET_FILE, new_secret, read_secret, write_secret
 from course_utils.grading import dispatch, sandbox, sheet
 from course_utils.grading.config import GradingConfig, homework_root, load_config
 from course_utils.grading.runner import Job, grade, sha256
 
-MINI_DATA = "mini-data"
+CLASS_DATA = "class-data"
 UNSAFE_WARNING = """
 !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
 !! WARNING: --unsafe-no-sandbox. Student notebooks run as YOU, with your files, the network !!
@@ -91,22 +94,43 @@ def discover(folder: Path, artifacts_only: bool, artifact_file: str) -> dict[str
     return found
 
 
-def default_data(config: GradingConfig, answer_dir: Path, target: Path) -> Path:
-    """Generate the mini set into ``target``, after checking it matches the answer key."""
-    from course_utils.data.registry import spec
+def has_generator(hw: str) -> bool:
+    """Whether ``hw`` has a data generator (and so a class secret)."""
+    return hw.lower() in DATASETS
 
-    try:
-        generate = spec(config.hw).generate()
-    except (KeyError, ValueError):
-        raise SystemExit(f"{config.hw} has no data generator: pass --data.") from None
-    with tempfile.TemporaryDirectory(prefix="course-grade-key-") as key:
-        generate(target, key)
-        expected = (Path(key) / config.answer_file).read_bytes()
-    if expected != (answer_dir / config.answer_file).read_bytes():
-        raise SystemExit(f"{answer_dir / config.answer_file} is not the key of the default "
-                         f"{config.hw} mini set (made with --seed?): pass --data with the data "
-                         "generated alongside that key.")
+
+def class_data(config: GradingConfig, answer_dir: Path, target: Path) -> Path:
+    """The students' data in ``target`` when --data is not given.
+
+    No key yet: draw a 128-bit class secret and write the data, the key and the secret (beside
+    the key). A key with its secret: regenerate the data from it. A key without one (the mini
+    set): regenerate the mini set. Either way the regenerated key must equal the given one.
+    """
+    if not has_generator(config.hw):
+        raise SystemExit(f"{config.hw} has no data generator: pass --data.")
+    generate = spec(config.hw).generate()
+    key = answer_dir / config.answer_file
+    secret = read_secret(answer_dir)
+    if not key.is_file():
+        secret = secret or new_secret()
+        generate(target, answer_dir, seed=secret)
+        write_secret(answer_dir, secret)
+        print(f"drew a {config.hw} class secret: wrote the answer key and {SECRET_FILE} to "
+              f"{answer_dir} (keep them private) and the students' data to {target}", flush=True)
+        return target
+    with tempfile.TemporaryDirectory(prefix="course-grade-key-") as tmp:
+        generate(target, tmp, **({} if secret is None else {"seed": secret}))
+        expected = (Path(tmp) / config.answer_file).read_bytes()
+    if expected != key.read_bytes():
+        made = f"its {SECRET_FILE}" if secret else "the default mini set (made with --seed?)"
+        raise SystemExit(f"{key} does not match {made}: pass --data with the data generated "
+                         "alongside that key.")
     return target
+
+
+GUESSABLE_KEY = ("warning: {key} was not made from a class secret (no {secret} beside it): "
+                 "anyone with the generator can rebuild it. Use such keys for tests only; make "
+                 "a class's key with course-data generate {hw} DATA --answers KEY.")
 
 
 def finished(out_dir: Path, sub_id: str, path: Path) -> bool:
@@ -141,7 +165,7 @@ def make_jobs(args: argparse.Namespace, config: GradingConfig,
         limits = sandbox.Limits(wall_s=args.timeout, cell_s=args.cell_timeout,
                                 memory_bytes=int(args.memory_gb * sandbox.GiB),
                                 file_bytes=int(args.max_output_mb * (1 << 20)))
-        data = args.data or default_data(config, args.answer_key, args.out / MINI_DATA)
+        data = args.data or class_data(config, args.answer_key, args.out / CLASS_DATA)
         hidden = tuple(p.resolve() for p in (args.answer_key, args.submissions, args.out))
         if problem := sandbox.hiding_problem(hidden):
             raise SystemExit(problem)
@@ -155,7 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     config = load_config(args.hw)
     key = args.answer_key / config.answer_file
-    if not key.is_file():
+    drawn = not (args.data or args.artifacts) and has_generator(args.hw)
+    if not key.is_file() and not drawn:
         raise SystemExit(f"No answer key at {key}: make it with "
                          f"course-data generate {args.hw} DATA_DIR --answers {args.answer_key}")
     subs = discover(args.submissions, args.artifacts, config.artifact.file)
@@ -164,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     ids = list(subs)
     jobs = make_jobs(args, config, subs)
+    if has_generator(args.hw) and read_secret(args.answer_key) is None:
+        print(GUESSABLE_KEY.format(key=key, secret=SECRET_FILE, hw=args.hw), file=sys.stderr)
     print(f"{config.hw}: {len(subs)} submissions, {len(subs) - len(jobs)} already graded, "
           f"grading {len(jobs)} ({homework_root() / config.hw})", flush=True)
     sheet.write_sheet(args.out, config, ids)

@@ -66,6 +66,7 @@ class GradingConfig:
     grading_parameters: dict = field(default_factory=dict)
     calibration: dict = field(default_factory=dict)
     questions: tuple[str, ...] = ()
+    flag_margin: float = 0.5
 
     def passes(self, score: float, tier: str) -> bool:
         """Whether ``score`` reaches ``tier``'s threshold in the metric's direction."""
@@ -91,6 +92,7 @@ def load_config(hw: str, root: Path | None = None) -> GradingConfig:
         answer_file=raw["answer_file"], public_fraction=raw["public_fraction"],
         tiers=raw["tiers"], grading_parameters=raw.get("grading_parameters", {}),
         calibration=raw.get("calibration", {}), questions=tuple(raw.get("questions", ())),
+        flag_margin=raw.get("flag_margin", 0.5),
     )
     from course_utils.grading.questions import unknown_questions
 

@@ -76,6 +76,8 @@ def render_report(result: dict, notebook: nbformat.NotebookNode | None, metric: 
         lines += [f"| split | {metric} | tier |", "|---|---:|---|",
                   f"| public | {result['public']:.6g} | {result['public_tier']} |",
                   f"| private | {result['private']:.6g} | {result['private_tier']} |", ""]
+    if result.get("flags"):
+        lines += ["## Flagged for a look by hand", "", *[f"- {f}" for f in result["flags"]], ""]
     if result.get("questions"):
         lines += ["## Report questions", "", "| question | points | why |", "|---|---:|---|",
                   *[f"| {q['name']} | {q['points']:.2f} | {q['detail']} |"

@@ -34,7 +34,7 @@ from course_utils.grading.questions import (
     parse_report,
 )
 from course_utils.grading.report import render_report, truncate_outputs
-from course_utils.grading.scoring import score_artifact
+from course_utils.grading.scoring import score_artifact, suspicion
 
 LOG_TAIL = 64_000
 LOG_KEPT = 3000
@@ -107,6 +107,8 @@ def _score(job: Job, artifact: Path, result: dict) -> None:
         return
     result.update(public=score.public, private=score.private, public_tier=score.public_tier,
                   private_tier=score.private_tier)
+    if flag := suspicion(job.config, score):
+        result.setdefault("flags", []).append(flag)
 
 
 def _check_questions(job: Job, report: Path, result: dict) -> None:

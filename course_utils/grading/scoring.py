@@ -33,6 +33,7 @@ def bleu(pred: Sequence[str], truth: Sequence[str]) -> float:
 
 METRICS: dict[str, Callable[[Sequence, Sequence], float]] = {
     "mse": mse, "accuracy": accuracy, "bleu": bleu}
+PERFECT = {"mse": 0.0, "accuracy": 1.0, "bleu": 100.0}
 
 
 def is_public(item_id: str, fraction: float, salt: str) -> bool:
@@ -61,3 +62,33 @@ def score_artifact(config: GradingConfig, artifact: Path, answer_dir: Path) -> S
     pub, priv = (metric([preds[i] for i in ids], [answers[i] for i in ids])
                  for ids in (public, private))
     return Score(pub, priv, config.tier(pub), config.tier(priv))
+
+
+def reference_best(config: GradingConfig) -> float | None:
+    """The best score the boss reference reached in calibration (any seed, either half)."""
+    runs = config.calibration.get("scores", {}).get("boss", {})
+    values = [float(run[half]) for run in runs.values() for half in ("public", "private")]
+    if not values:
+        return None
+    return max(values) if config.higher_is_better else min(values)
+
+
+def suspicion(config: GradingConfig, score: Score) -> str:
+    """Why ``score`` is far better than the calibrated reference's ("" when it is not).
+
+    "Far better" means closer to a perfect score than the reference's best by more than
+    ``config.flag_margin`` of the reference's own distance to perfect (MSE 0.1 against 0.27
+    with the default 0.5): a sign of a rebuilt or leaked answer key.
+    """
+    best = reference_best(config)
+    if best is None:
+        return ""
+    perfect = PERFECT[config.metric]
+    limit = abs(perfect - best) * (1.0 - config.flag_margin)
+    better = [f"{half} {value:.4g}" for half, value in (("public", score.public),
+                                                        ("private", score.private))
+              if abs(perfect - value) < limit]
+    if not better:
+        return ""
+    return (f"far better than the reference solution ({', '.join(better)}; the calibrated "
+            f"boss reference's best is {best:.4g}): check the notebook by hand")

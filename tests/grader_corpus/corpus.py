@@ -34,6 +34,22 @@ def write_class(data_dir: Path, key_dir: Path) -> None:
         "id,y\n" + "".join(f"{i},{2 * x + 1}\n" for i, x in enumerate(xs)))
 
 
+def rebuild_hw01_key(data_dir: Path, seeds: list[int]) -> str | None:
+    """The issue's attack: regenerate HW1 with each guessable seed until the students'
+    ``covid.test.csv`` matches, then return that seed's answer key (``None``: not found)."""
+    import tempfile
+
+    from course_datasets.hw01_covid import generate
+
+    target = (data_dir / "covid.test.csv").read_bytes()
+    for seed in seeds:
+        with tempfile.TemporaryDirectory() as tmp:
+            generate(Path(tmp) / "data", Path(tmp) / "key", seed=seed)
+            if (Path(tmp) / "data" / "covid.test.csv").read_bytes() == target:
+                return (Path(tmp) / "key" / "covid.test.answers.csv").read_text()
+    return None
+
+
 def notebook(predict: str = GOOD, after: str | None = None) -> nbformat.NotebookNode:
     """The template with ``predict`` as cell 4 and, optionally, a cell added at the end."""
     nb = nbformat.read(TEMPLATE, as_version=4)
