@@ -2,8 +2,10 @@
 
 import matplotlib.pyplot as plt
 import pytest
+import torch
 
 from course_utils.demos import transformer as L05
+from course_utils.models.transformer import DecoderLayer, EncoderLayer
 
 
 def test_toy_tree_matches_the_lecture():
@@ -16,24 +18,39 @@ def test_toy_tree_matches_the_lecture():
     assert numbers["beam"] == "AAA"
 
 
-def test_encoder_block_parameters_and_causal_leak():
-    assert L05.encoder_block_parameters() == {"MHA": 16_640, "FFN": 33_088, "LayerNorms": 256,
-                                              "total": 49_984}
-    assert L05.causal_leak() == 0.0
+def test_torch_layer_like_copies_the_weights_of_a_block():
+    torch.manual_seed(0)
+    x, memory = torch.randn(2, 5, 16), torch.randn(2, 7, 16)
+    encoder, decoder = EncoderLayer(16, 4, 32).eval(), DecoderLayer(16, 4, 32).eval()
+    future = torch.nn.Transformer.generate_square_subsequent_mask(5)
+    with torch.no_grad():
+        assert torch.allclose(L05.torch_layer_like(encoder)(x), encoder(x), atol=1e-5)
+        assert torch.allclose(L05.torch_layer_like(decoder)(x, memory, tgt_mask=future),
+                              decoder(x, memory), atol=1e-5)
+        assert not torch.allclose(L05.torch_layer_like(decoder)(x, memory), decoder(x, memory),
+                                  atol=1e-5)
 
 
-def test_anatomy_counts_visible_keys():
+def test_anatomy_shows_the_given_code_and_counts_visible_keys():
+    def masked_block():
+        return "the notebook's decoder block"
+
+    code = dict.fromkeys(L05.SHAPES, masked_block)
     for step in (0, 3):
-        fig, numbers = L05.demo_anatomy(step=step)
-        plt.close(fig)
+        fig, numbers = L05.demo_anatomy(code, step=step)
         assert numbers["keys visible at step t"] == step + 1
+        assert "the notebook's decoder block" in fig.axes[0].texts[0].get_text()
     assert L05.component_shapes()["cross A"] == (2, 4, 5, 7)
+
+
+def test_scheduled_sampling_narrows_the_exposure_bias_gap():
+    fig, numbers = L05.demo_scheduled_sampling(0.5, steps=60, length=8)
+    assert numbers["sampling p=0.50: gap"] < numbers["teacher forcing: gap"]
 
 
 def test_reversal_model_learns_and_guided_attention_prior():
     run = L05.train_reversal(100, length=6)
     assert L05.reversal_accuracy(run.model, n=100, length=6)["free-running sequence acc"] > 0.9
-    import torch
     anti = torch.eye(4).flip(1)[None]
     assert L05.guided_attention_loss(anti) < L05.guided_attention_loss(torch.eye(4)[None])
 

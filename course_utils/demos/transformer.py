@@ -1,4 +1,5 @@
-"""Demos and helpers of L05 (seq2seq, the Transformer, decoding, BLEU).
+"""Figure, widget, data and exercise-checker plumbing of L05 (seq2seq, the Transformer,
+decoding, BLEU). The blocks, searches and BLEU themselves are written in the notebook.
 
 Every ``demo_*`` function is pure: ``demo(**params) -> (figure, numbers)``; its defaults are
 the notebook's default widget state.
@@ -10,8 +11,10 @@ import contextlib
 import inspect
 import io
 import math
+import textwrap
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -22,6 +25,7 @@ from matplotlib.figure import Figure
 from torch.nn import functional as F
 
 from course_utils.bleu import corpus_bleu, ngrams, tokenize
+from course_utils.exercises import attempt, expect, expect_close, expect_shape, report
 from course_utils.models.attention import MultiHeadAttention, causal_mask
 from course_utils.models.decoding import (
     beam_search,
@@ -31,32 +35,33 @@ from course_utils.models.decoding import (
     scheduled_sampling_inputs,
     shift_right,
 )
-from course_utils.models.transformer import (
-    DecoderLayer,
-    EncoderLayer,
-    PositionwiseFFN,
-    Seq2SeqTransformer,
-)
+from course_utils.models.transformer import DecoderLayer, PositionwiseFFN, Seq2SeqTransformer
 
 Numbers = dict[str, object]
 BOS = 10  # digits 0–9; BOS doubles as END, as in HW05
 GUIDE_WEIGHT = 5.0  # weight of the guided-attention loss
 
 
+def _subplots(*args, **kwargs):
+    """``plt.subplots`` closed at once, so a figure shows only where a cell returns it."""
+    fig, axes = plt.subplots(*args, **kwargs)
+    plt.close(fig)
+    return fig, axes
+
+
 # ---------------------------------------------------------------- anatomy
-COMPONENTS = {
-    "MHA": (MultiHeadAttention.forward, "x (b, n, d) → (b, n, d); A: (b, h, n, n)"),
-    "Add & Norm": (EncoderLayer.forward, "LayerNorm(x + sublayer(x)): (b, n, d) → (b, n, d)"),
-    "FFN": (PositionwiseFFN.forward, "(b, n, d) → (b, n, d_ff) → (b, n, d)"),
-    "masked MHA": (DecoderLayer.forward, "y (b, t, d); causal A: (b, h, t, t), upper triangle 0"),
-    "cross-attention": (DecoderLayer.forward,
-                        "q: y (b, t, d); k, v: memory (b, n, d); A: (b, h, t, n)"),
+SHAPES = {
+    "MHA": "x (b, n, d) → (b, n, d); A: (b, h, n, n)",
+    "Add & Norm": "LayerNorm(x + sublayer(x)): (b, n, d) → (b, n, d)",
+    "FFN": "(b, n, d) → (b, n, d_ff) → (b, n, d)",
+    "masked MHA": "y (b, t, d); causal A: (b, h, t, t), upper triangle 0",
+    "cross-attention": "q: y (b, t, d); k, v: memory (b, n, d); A: (b, h, t, n)",
 }
 
 
 def component_shapes(batch: int = 2, length: int = 5, d_model: int = 16, n_heads: int = 4,
                      d_ff: int = 32) -> dict[str, tuple[int, ...]]:
-    """Run each block once and record the tensor shapes a student should predict."""
+    """Run each library block once and record the tensor shapes a student should predict."""
     torch.manual_seed(0)
     x, mem = torch.randn(batch, length, d_model), torch.randn(batch, length + 2, d_model)
     mha, ffn, dec = MultiHeadAttention(d_model, n_heads), PositionwiseFFN(d_model, d_ff), \
@@ -69,16 +74,20 @@ def component_shapes(batch: int = 2, length: int = 5, d_model: int = 16, n_heads
             "cross A": tuple(dec.cross_attn.attention.shape)}
 
 
-def demo_anatomy(component: str = "masked MHA", step: int = 2,
+def demo_anatomy(code: dict[str, Callable], component: str = "masked MHA", step: int = 2,
                  length: int = 6) -> tuple[Figure, Numbers]:
-    """The component's code and shapes, and the causal mask row used at decoding ``step``."""
-    fn, shapes = COMPONENTS[component]
-    code = inspect.getsource(fn).strip().splitlines()
-    fig, (ax_code, ax_mask) = plt.subplots(1, 2, figsize=(12, 3.6), width_ratios=[2.2, 1])
+    """The notebook code of ``component`` (``code`` maps names of :data:`SHAPES` to functions)
+    with its shapes, and the causal mask row used at decoding ``step``."""
+    fn = code[component]
+    try:
+        lines = textwrap.dedent(inspect.getsource(fn)).strip().splitlines()
+    except (OSError, TypeError):
+        lines = [f"{fn.__qualname__} (source not available)"]
+    fig, (ax_code, ax_mask) = _subplots(1, 2, figsize=(12, 3.6), width_ratios=[2.2, 1])
     ax_code.axis("off")
-    ax_code.text(0, 1, "\n".join(line[:88] for line in code[:14]) + f"\n\nshapes: {shapes}",
-                 family="monospace", fontsize=7.5, va="top")
-    ax_code.set_title(f"{component}: {fn.__qualname__}")
+    ax_code.text(0, 1, "\n".join(line[:88] for line in lines[:14])
+                 + f"\n\nshapes: {SHAPES[component]}", family="monospace", fontsize=7.5, va="top")
+    ax_code.set_title(f"{component}: {fn.__qualname__} (defined above)")
     mask = causal_mask(length).float().numpy()
     shown = mask * 0.35
     shown[step] = mask[step]
@@ -88,29 +97,51 @@ def demo_anatomy(component: str = "masked MHA", step: int = 2,
     return fig, {"keys visible at step t": int(mask[step].sum())}
 
 
-def causal_leak(seed: int = 0, length: int = 6, t: int = 2, d_model: int = 16) -> float:
-    """Max |Δ output| at positions ≤ t of a decoder layer when only token t + 1 changes."""
-    torch.manual_seed(seed)
-    layer = DecoderLayer(d_model, 4, 2 * d_model).eval()
-    y, memory = torch.randn(1, length, d_model), torch.randn(1, length, d_model)
-    y2 = y.clone()
-    y2[:, t + 1] += torch.randn(d_model)
+def torch_layer_like(block: torch.nn.Module) -> torch.nn.Module:
+    """``nn.TransformerEncoderLayer``/``DecoderLayer`` (post-norm, ReLU, no dropout) holding the
+    weights of a notebook block with the library's parameter names (attn or self_attn,
+    cross_attn, ffn.fc1/fc2, norm1..3), to check the block against PyTorch's layer."""
+    d_model, d_ff = block.ffn.fc1.in_features, block.ffn.fc1.out_features
+    decoder = hasattr(block, "cross_attn")
+    cls = torch.nn.TransformerDecoderLayer if decoder else torch.nn.TransformerEncoderLayer
+    self_attn = block.self_attn if decoder else block.attn
+    layer = cls(d_model, self_attn.n_heads, d_ff, dropout=0.0, batch_first=True).eval()
+    pairs = [(layer.self_attn, self_attn)] + ([(layer.multihead_attn, block.cross_attn)]
+                                              if decoder else [])
     with torch.no_grad():
-        diff = (layer(y, memory) - layer(y2, memory)).abs()
-    return float(diff[:, : t + 1].max())
+        for theirs, mine in pairs:
+            theirs.in_proj_weight.copy_(torch.cat([mine.w_q.weight, mine.w_k.weight,
+                                                   mine.w_v.weight]))
+            theirs.in_proj_bias.copy_(torch.cat([mine.w_q.bias, mine.w_k.bias, mine.w_v.bias]))
+            theirs.out_proj.load_state_dict(mine.w_o.state_dict())
+        layer.linear1.load_state_dict(block.ffn.fc1.state_dict())
+        layer.linear2.load_state_dict(block.ffn.fc2.state_dict())
+        for i in range(1, 4 if decoder else 3):
+            getattr(layer, f"norm{i}").load_state_dict(getattr(block, f"norm{i}").state_dict())
+    return layer
 
 
-def n_parameters(module: torch.nn.Module) -> int:
-    return sum(p.numel() for p in module.parameters())
-
-
-def encoder_block_parameters(d_model: int = 64, n_heads: int = 4,
-                             d_ff: int = 256) -> dict[str, int]:
-    """Parameter counts of one encoder block and its parts."""
-    layer = EncoderLayer(d_model, n_heads, d_ff)
-    return {"MHA": n_parameters(layer.attn), "FFN": n_parameters(layer.ffn),
-            "LayerNorms": n_parameters(layer.norm1) + n_parameters(layer.norm2),
-            "total": n_parameters(layer)}
+def check_masked_attention(fn: Callable) -> str:
+    """Exercise: causal (masked) single-head attention ``fn(q, k, v) -> (b, t, d_v)``."""
+    def body():
+        g = torch.Generator().manual_seed(5)
+        q, k, v = (torch.randn(2, 5, d, generator=g) for d in (4, 4, 3))
+        out = attempt(fn, q, k, v)
+        expect_shape(out, (2, 5, 3),
+                     "my_masked_attention(q, k, v) with q, k (2, 5, 4) and v (2, 5, 3)")
+        expect_close(out[:, 0], v[:, 0], "the output at position 0",
+                     hint="Position 0 may only attend to itself, so its output is v[0]: put −inf "
+                          "above the diagonal BEFORE the softmax, so each row still sums to 1.")
+        k2, v2 = k.clone(), v.clone()
+        k2[:, 4], v2[:, 4] = 10.0, -10.0
+        changed = (attempt(fn, q, k2, v2)[:, :4] - out[:, :4]).abs().max().item()
+        expect(changed < 1e-6, f"changing the key and value at position 4 changed the outputs at "
+                               f"positions 0–3 by {changed:.3g}: the mask lets a query see the "
+                               "future (query i may use keys j ≤ i only).")
+        scores = (q @ k.transpose(1, 2) / 2.0).masked_fill(~causal_mask(5), float("-inf"))
+        expect_close(out, scores.softmax(-1) @ v, "the output",
+                     hint="Scale the scores q kᵀ by 1/√d_k and take the softmax over the keys.")
+    return report("masked (causal) self-attention", body)
 
 
 # ---------------------------------------------------------------- greedy vs beam
@@ -146,7 +177,7 @@ def demo_beam(p_a: float = 0.6, p_after_a: float = 0.5, p_after_b: float = 0.9,
     probs = [path_probability(step, p) for p in paths]
     names = ["".join("AB"[t] for t in p) for p in paths]
     colors = ["C2" if p == beam else "C1" if p == greedy else "0.7" for p in paths]
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, ax = _subplots(figsize=(7, 3.2))
     ax.bar(names, probs, color=colors)
     ax.bar([0], [0], color="C1", label="greedy path")
     ax.bar([0], [0], color="C2", label=f"beam-{beam_size} path")
@@ -156,6 +187,40 @@ def demo_beam(p_a: float = 0.6, p_after_a: float = 0.5, p_after_b: float = 0.9,
     return fig, {"greedy": word(greedy), "P(greedy)": path_probability(step, greedy),
                  "beam": word(beam), "P(beam)": path_probability(step, beam),
                  "best": names[int(np.argmax(probs))]}
+
+
+def check_beam_step(fn: Callable) -> str:
+    """Exercise: one batched beam-search step
+    ``fn(scores (k,), log_probs (k, V), beam_size) -> (new_scores, parents, tokens)``."""
+    def body():
+        # the toy tree after step 1 (beams A, B) with P(A | A) = 0.55: AA 0.33, AB 0.27, BB 0.36
+        scores = torch.tensor([0.6, 0.4]).log()
+        log_probs = torch.tensor([[0.55, 0.45], [0.1, 0.9]]).log()
+        out = attempt(fn, scores, log_probs, 2)
+        expect(isinstance(out, tuple) and len(out) == 3,
+               "return a tuple (new_scores, parents, tokens).")
+        new_scores, parents, tokens = out
+        for value, name in zip(out, ("new_scores", "parents", "tokens"), strict=True):
+            expect_shape(value, (2,), f"{name} (beam_size = 2)")
+        expect_close(new_scores.exp(), [0.36, 0.33], "exp(new_scores) on the toy tree",
+                     hint="A hypothesis' score is its cumulative log-probability: add the beam's "
+                          "score to each next-token log-prob, then keep the best k of all k·V, "
+                          "best first (not only extensions of the best beam: that is greedy).")
+        expect(parents.tolist() == [1, 0] and tokens.tolist() == [1, 0],
+               f"parents {parents.tolist()} and tokens {tokens.tolist()} should be [1, 0] and "
+               "[1, 0] (BB, then AA): for a flat index i into the (k, V) table, the parent is "
+               "i // V and the token i % V.")
+        g = torch.Generator().manual_seed(3)
+        scores, log_probs = -torch.rand(3, generator=g) * 3, torch.randn(3, 5, generator=g)
+        new_scores, parents, tokens = attempt(fn, scores, log_probs.log_softmax(-1), 4)
+        expect_close(new_scores, scores[parents] + log_probs.log_softmax(-1)[parents, tokens],
+                     "new_scores vs scores[parents] + log_probs[parents, tokens] (k = 3, V = 5)",
+                     hint="Each new score must be its parent's score plus the chosen token's "
+                          "log-prob.")
+        best = (scores[:, None] + log_probs.log_softmax(-1)).flatten().topk(4).values
+        expect_close(new_scores, best, "the 4 best of 3 beams × 5 tokens",
+                     hint="Take the top beam_size of all k·V candidates, sorted best first.")
+    return report("beam-search step", body)
 
 
 def toy_tree_search(beam_size: int = 2) -> dict[str, float]:
@@ -236,7 +301,7 @@ def plot_alignment(model: Seq2SeqTransformer, src: torch.Tensor) -> Figure:
     pred = greedy_decode(model, src, BOS, src.size(1) + 1)
     with torch.no_grad():
         model(src, torch.cat([torch.tensor([[BOS]]), pred[:, :-1]], dim=1))
-    fig, ax = plt.subplots(figsize=(4.2, 3.8))
+    fig, ax = _subplots(figsize=(4.2, 3.8))
     im = ax.imshow(model.cross_attention()[0].numpy(), cmap="viridis")
     label = lambda toks: ["E" if t == BOS else str(t) for t in toks]  # noqa: E731
     ax.set_xticks(range(src.size(1)), label(src[0].tolist()))
@@ -249,24 +314,29 @@ def plot_alignment(model: Seq2SeqTransformer, src: torch.Tensor) -> Figure:
 
 def demo_scheduled_sampling(sampling_p: float = 0.5, steps: int = 60,
                             length: int = 8) -> tuple[Figure, Numbers]:
-    """Teacher forcing vs scheduled sampling: accuracy with gold inputs vs own outputs."""
+    """Teacher forcing vs scheduled sampling at the same number of steps: token accuracy with
+    gold inputs vs with the model's own outputs; their difference is the exposure-bias gap."""
     runs = {"teacher forcing": train_reversal(steps, length), f"sampling p={sampling_p:.2f}":
             train_reversal(steps, length, sampling_p=sampling_p)}
     accs = {name: reversal_accuracy(run.model, length=length) for name, run in runs.items()}
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, ax = _subplots(figsize=(7, 3.2))
     keys = list(next(iter(accs.values())))
     for i, (name, acc) in enumerate(accs.items()):
         ax.bar(np.arange(3) + 0.4 * i, [acc[k] for k in keys], width=0.4, label=name)
     ax.set_xticks(np.arange(3) + 0.2, keys)
-    ax.set(title=f"Exposure bias after {steps} steps", ylabel="accuracy", ylim=(0, 1.05))
+    ax.set(title=f"Exposure bias after {steps} steps each", ylabel="accuracy", ylim=(0, 1.05))
     ax.legend()
-    return fig, {f"{name}: seq acc": acc["free-running sequence acc"] for name, acc in accs.items()}
+    numbers: Numbers = {}
+    for name, acc in accs.items():
+        numbers[f"{name}: gap"] = acc["teacher-forced token acc"] - acc["free-running token acc"]
+        numbers[f"{name}: free-running token acc"] = acc["free-running token acc"]
+    return fig, numbers
 
 
 def demo_guided(guided: bool = True, steps: int = 60, length: int = 8) -> tuple[Figure, Numbers]:
     """Loss curves with and without a guided-attention prior."""
     plain, guide = train_reversal(steps, length), train_reversal(steps, length, guided=guided)
-    fig, ax = plt.subplots(figsize=(7, 3.2))
+    fig, ax = _subplots(figsize=(7, 3.2))
     smooth = lambda v: np.convolve(v, np.ones(10) / 10, mode="valid")  # noqa: E731
     ax.plot(smooth(plain.losses), label="no prior")
     ax.plot(smooth(guide.losses), label="guided attention" if guided else "no prior (again)")
@@ -323,7 +393,7 @@ def demo_sampling(temperature: float = 0.8, top_k: int = 8, length: int = 120, s
     g = torch.Generator().manual_seed(seed)
     beam = prompt + lm.decode(beam_search(step, -1, length, beam_size=3)[0][0])
     sample = prompt + lm.decode(sample_search(step, -1, length, temperature, top_k, generator=g))
-    fig, ax = plt.subplots(figsize=(10, 2.6))
+    fig, ax = _subplots(figsize=(10, 2.6))
     ax.axis("off")
     wrap = lambda s: "\n".join(s[i:i + 70] for i in range(0, len(s), 70)).replace("\n\n", "\n")  # noqa: E731
     texts = {1.0: "beam-3:\n" + wrap(beam.replace("\n", " ")),
@@ -394,7 +464,7 @@ def demo_bleu(candidate: str = "the cat sat on mat", reference: str = "the cat s
     """n-gram precisions, brevity penalty and BLEU of one sentence pair."""
     mode = "char" if char_level else "space"
     result = corpus_bleu([candidate], [reference], mode=mode)
-    fig, ax = plt.subplots(figsize=(6, 3))
+    fig, ax = _subplots(figsize=(6, 3))
     ax.bar([f"p{n}" for n in range(1, 5)], result.precisions, color="C0", label="n-gram precision")
     ax.bar(["BP"], [result.bp], color="C1", label="brevity penalty")
     ax.bar(["BLEU"], [result.score], color="C2", label="BLEU")
@@ -403,6 +473,29 @@ def demo_bleu(candidate: str = "the cat sat on mat", reference: str = "the cat s
     ax.legend(fontsize=8)
     return fig, {"BLEU": result.score, "BP": result.bp, "p1": result.precisions[0],
                  "tokens": len(tokenize(candidate, mode))}
+
+
+def check_bleu(fn: Callable) -> str:
+    """Exercise: sentence BLEU with several references ``fn(candidate, references) -> float``."""
+    cases = [  # (candidate, references, what it tests, hint)
+        ("a b c d e", ["a b c d e"], "an identical sentence",
+         "Identical sentences have every p_n = 1 and BP = 1, so BLEU = 1."),
+        ("a b c d a b c d", ["a b c d e f g h"], "a candidate repeating the reference's n-grams",
+         "Clip each n-gram's count by its count in the reference (“the the the” gets 1 credit)."),
+        ("a b c d", ["a b c d e f g h"], "a short candidate (c = 4, r = 8)",
+         "A candidate shorter than the reference gets BP = exp(1 − r/c)."),
+        ("a b c d e", ["a b", "a b c d e f"], "two references of lengths 2 and 6 (c = 5)",
+         "With several references, r is the length of the reference closest to c."),
+        ("a a a b c d", ["a b c d", "a x a y"], "two references (“a” twice in the second)",
+         "Clip by the largest count in any single reference, not by the sum over references."),
+    ]
+
+    def body():
+        for candidate, references, what, hint in cases:
+            expect_close(attempt(fn, candidate, references),
+                         corpus_bleu([candidate], [references]).score,
+                         f"my_bleu on {what}", hint=hint)
+    return report("BLEU (clipped precision, brevity penalty)", body)
 
 
 @torch.no_grad()
