@@ -141,6 +141,8 @@ GLOSSARY: dict[str, str] = {
     "scheduled sampling": "排程取樣",
     "beam search": "束搜尋",
     "greedy decoding": "貪婪解碼",
+    "error propagation": "一步錯，步步錯",
+    "brevity penalty": "長度懲罰",
     "copy mechanism": "複製機制",
     "guided attention": "引導注意力",
     "layer normalization": "層標準化",
