@@ -6,6 +6,7 @@ The sandbox (bubblewrap) must work here: CI installs it with ``apt-get install -
 
 from __future__ import annotations
 
+import ast
 import fcntl
 import hashlib
 import os
@@ -45,7 +46,7 @@ BOSS = ("boss", "boss")
 CONTAINED = {"timed-out", "cell-error", "kernel-died", "output-too-large"}
 TIERS_OF = {name: BOSS for name in ("good", "lost_tag_retagged", "edited_export",
                                     "planted_injection", "writes_outside", "overwrites_results",
-                                    "network")}
+                                    "network", "reads_references")}
 TIERS_OF["reads_key"] = ("below simple", "below simple")
 NAMES = list(cases(dict.fromkeys(["root", "key", "out", "subs"], Path("/x")), 0))
 
@@ -166,6 +167,15 @@ def test_nothing_outside_the_workdir_is_disturbed(corpus, listener):
     assert "OPENED" not in writes and writes.count("BLOCKED") == 4
     assert "CONNECTED" not in _executed_text(corpus, "network")
     assert result(paths["out"], "good")["public_tier"] == "boss"
+
+
+def test_the_sandbox_sees_the_packages_but_no_reference_or_instructor_file(corpus):
+    """Issue 10, item 2: only a clean copy of the course packages is bound, not the checkout."""
+    text = _executed_text(corpus, "reads_references")
+    assert "OPENED" not in text and text.count("BLOCKED") == 5, text
+    assert "PACKAGE True" in text
+    listing = ast.literal_eval(text.split("LISTING ")[1].splitlines()[0])
+    assert set(listing) <= {".venv", "course_utils", "datasets", "homework", "tests"}, listing
 
 
 def test_the_sheet_has_one_row_per_submission_and_a_summary(corpus):

@@ -62,6 +62,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--max-output-mb", type=float, default=sandbox.Limits.file_bytes >> 20,
                    help="largest file a notebook may write, its own output included "
                    "(default %(default)s)")
+    p.add_argument("--disk-mb", type=float, default=sandbox.Limits.disk_bytes >> 20,
+                   help="size of each run's working area, a tmpfs (memory-backed, counted in "
+                   "the memory limit); 0 = a plain folder (default %(default)s)")
     p.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="run notebooks without bubblewrap (trusted notebooks only)")
     return p.parse_args(argv)
@@ -164,7 +167,8 @@ def make_jobs(args: argparse.Namespace, config: GradingConfig,
             raise SystemExit(f"No template at {template}: locked cells are restored from it.")
         limits = sandbox.Limits(wall_s=args.timeout, cell_s=args.cell_timeout,
                                 memory_bytes=int(args.memory_gb * sandbox.GiB),
-                                file_bytes=int(args.max_output_mb * (1 << 20)))
+                                file_bytes=int(args.max_output_mb * (1 << 20)),
+                                disk_bytes=int(args.disk_mb * (1 << 20)))
         data = args.data or class_data(config, args.answer_key, args.out / CLASS_DATA)
         hidden = tuple(p.resolve() for p in (args.answer_key, args.submissions, args.out))
         if problem := sandbox.hiding_problem(hidden):

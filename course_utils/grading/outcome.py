@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import nbformat
 
 STATUSES = ("ok", "rejected", "cell-error", "exited-early", "kernel-died", "timed-out",
-            "output-too-large", "no-artifact", "invalid-artifact", "grader-error", "pending")
+            "output-too-large", "disk-full", "no-artifact", "invalid-artifact", "grader-error",
+            "pending")
+NO_SPACE = ("No space left on device", "[Errno 28]")
 PAPERMILL_TAGS = ("injected-parameters", "papermill-error-cell-tag")
 DEAD_KERNEL_RC = 138
 
@@ -37,6 +39,8 @@ class Run:
     file_bytes: int
     notebook: nbformat.NotebookNode | None
     log: str
+    disk_bytes: int = 0
+    disk_full: bool = False
 
 
 def student_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -113,6 +117,12 @@ def classify(run: Run) -> Outcome:
                        f"{at}. Check for an endless loop, or train for fewer epochs.", cell,
                        "CellTimeoutError")
     failed = _failed(cells)
+    error = failed[1] if failed else {}
+    if run.disk_full or any(s in f"{run.log} {error.get('evalue', '')}" for s in NO_SPACE):
+        return Outcome("disk-full", f"The notebook filled its {run.disk_bytes >> 20} MB working "
+                       f"area (disk full){at}. Save fewer or smaller files (checkpoints, "
+                       "copies of the data) and delete what you no longer need.", cell,
+                       str(error.get("ename", "")))
     if failed is not None:
         index, error = failed
         name, value = str(error.get("ename")), str(error.get("evalue") or "")

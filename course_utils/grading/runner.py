@@ -126,7 +126,7 @@ def _check_questions(job: Job, report: Path, result: dict) -> None:
         result["questions"] = [{"name": n, "points": 0.0, "detail": f"{reason}"} for n in names]
 
 
-def _execute(job: Job, workdir: Path, parameters: dict, uid: int | None) -> Run:
+def _execute(job: Job, workdir: Path, parameters: dict, uid: int | None, sized: bool) -> Run:
     """Run papermill (sandboxed unless ``job.sandboxed`` is false) with the wall-clock kill."""
     limits = job.limits
     if job.sandboxed:
@@ -151,7 +151,9 @@ def _execute(job: Job, workdir: Path, parameters: dict, uid: int | None) -> Run:
         notebook = nbformat.reads(raw.decode("utf-8"), as_version=4)
     except Exception:  # missing, truncated by RLIMIT_FSIZE, or tampered with: no notebook
         notebook = None
-    return Run(returncode, killed, limits.wall_s, limits.cell_s, limits.file_bytes, notebook, text)
+    full = sized and returncode != 0 and sandbox.disk_full(workdir)
+    return Run(returncode, killed, limits.wall_s, limits.cell_s, limits.file_bytes, notebook, text,
+               limits.disk_bytes if sized else 0, full)
 
 
 def _prepare_workdir(job: Job, workdir: Path, nb: nbformat.NotebookNode, uid: int | None) -> None:
@@ -183,10 +185,10 @@ def _grade_notebook(job: Job, result: dict) -> nbformat.NotebookNode | None:
         result.update(status="rejected", reason=str(err))
         return None
     result["notes"] = prepared.notes
-    with sandbox.lease() as (slot, workdir):
+    with sandbox.lease(job.limits.disk_bytes) as (slot, workdir, sized):
         uid = slot if job.sandboxed and os.geteuid() == 0 else None
         _prepare_workdir(job, workdir, prepared.notebook, uid)
-        run = _execute(job, workdir, _parameters(job), uid)
+        run = _execute(job, workdir, _parameters(job), uid, sized)
         outcome = classify(run)
         result.update(status=outcome.status, reason=outcome.reason, cell=outcome.cell,
                       exception=outcome.exception, returncode=run.returncode)

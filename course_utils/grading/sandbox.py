@@ -1,15 +1,19 @@
 """The command that runs one student notebook: bubblewrap → prlimit → setpriv → papermill.
 
-bubblewrap gives a private network, PID, IPC and UTS namespace, a read-only view of the
-machine with the grader's home, ``/tmp`` and every ``hidden`` folder (answer key, submissions,
-results) replaced by empty tmpfs, and one writable folder: the submission's workdir, mounted at
-:data:`WORKDIR`. prlimit caps memory, file size, processes and open files; setpriv drops to an
-unprivileged uid that no other run holds. setpriv comes after bwrap, which mounts as root.
+bubblewrap gives a private network, PID, IPC and UTS namespace and a root built from an allow
+list, read-only: the system folders (``/usr``, ``/etc``, ``/lib*``), the interpreter and its
+venv, a clean copy of the course packages (:func:`package_view`: no reference notebooks, no
+tests, no instructor files), the students' data, and one writable folder: the submission's
+workdir, mounted at :data:`WORKDIR`. Nothing else of the machine exists inside. prlimit caps
+memory, file size, processes and open files; setpriv drops to an unprivileged uid that no other
+run holds. setpriv comes after bwrap, which mounts as root.
 """
 
 from __future__ import annotations
 
+import atexit
 import fcntl
+import importlib.util
 import json
 import os
 import shutil
@@ -19,7 +23,10 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+
+from course_utils.grading.config import homework_root
 
 BWRAP = "bwrap"
 WORKDIR = "/tmp/submission"
@@ -31,6 +38,9 @@ UID_POOL = 256
 TMP_BYTES = 256 << 20
 SHM_BYTES = 1 << 30
 GiB = 1 << 30
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+PACKAGES = ("course_utils", "course_datasets")
+COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,7 @@ class Limits:
     cell_s: float = 300.0
     memory_bytes: int = 4 * GiB
     file_bytes: int = 64 << 20
+    disk_bytes: int = 1 * GiB
     processes: int = 256
     open_files: int = 512
 
@@ -73,13 +84,33 @@ def uid_lock(uid: int) -> Path:
     return _grader_tmp("course-grade-uids") / str(uid)
 
 
+def _unmount(folder: Path) -> None:
+    if os.path.ismount(folder):
+        subprocess.run(["umount", "-l", str(folder)], check=False, capture_output=True)
+
+
+def _fresh_workdir(workdir: Path, disk_bytes: int) -> bool:
+    """An empty ``workdir``: a tmpfs of ``disk_bytes`` when the grader may mount (root), so a
+    run can never fill the grader's disk. Returns whether the size limit is in place."""
+    _unmount(workdir)
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(mode=0o700)
+    if not disk_bytes or os.geteuid() != 0:
+        return False
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={disk_bytes},mode=0700",
+                           "course-grade-work", str(workdir)], capture_output=True)
+    return done.returncode == 0
+
+
 @contextmanager
-def lease() -> Iterator[tuple[int, Path]]:
+def lease(disk_bytes: int = 0) -> Iterator[tuple[int, Path, bool]]:
     """Lease a uid that no concurrent run holds, with its own fresh, empty workdir.
 
     The uid makes RLIMIT_NPROC and file access per run. The lease is an ``flock`` that the
     kernel releases even when the grader is killed, and a workdir left behind by a killed
-    grader is emptied by the next run that leases the same uid.
+    grader is emptied (and unmounted) by the next run that leases the same uid. The workdir
+    is a tmpfs of ``disk_bytes`` where the grader can mount one (as root); the third value
+    says whether it is.
     """
     for uid in range(UID_BASE, UID_BASE + UID_POOL):
         fd = os.open(uid_lock(uid), os.O_RDWR | os.O_CREAT, 0o600)
@@ -89,33 +120,79 @@ def lease() -> Iterator[tuple[int, Path]]:
             os.close(fd)
             continue
         workdir = _grader_tmp("course-grade-work") / str(uid)
-        shutil.rmtree(workdir, ignore_errors=True)
-        workdir.mkdir(mode=0o700)
         try:
-            yield uid, workdir
+            yield uid, workdir, _fresh_workdir(workdir, disk_bytes)
         finally:
+            _unmount(workdir)
             shutil.rmtree(workdir, ignore_errors=True)
             os.close(fd)
         return
     raise RuntimeError(f"all {UID_POOL} sandbox uids are in use")
 
 
+def disk_full(workdir: Path) -> bool:
+    """Whether the run's work area has (almost) no space left."""
+    try:
+        info = os.statvfs(workdir)
+    except OSError:
+        return False
+    return info.f_bavail * info.f_frsize < 1 << 20
+
+
 def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def _reveal(path: Path, hidden: Path) -> list[str]:
-    """Bind ``path`` read-only inside the hidden ``hidden``, with traversable parents."""
-    parents = [p for p in reversed(path.parents) if hidden in p.parents]
-    args = [a for p in parents for a in ("--perms", "0755", "--dir", str(p))]
-    return [*args, "--ro-bind", str(path), str(path)]
-
-
 def _runtime_paths() -> list[Path]:
-    """What the kernel must read: the interpreter, the venv and the course package."""
-    package_root = Path(__file__).resolve().parents[2]
-    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), package_root}
-    return sorted(paths)
+    """The interpreter and its venv, which the kernel must read."""
+    return sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()})
+
+
+def _package_dirs() -> dict[str, Path]:
+    """Where each course package is imported from, if not from inside the venv (an editable
+    install maps them into the checkout)."""
+    found = {}
+    for name in PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        folder = Path(list(spec.submodule_search_locations)[0]).resolve()
+        if not any(_inside(folder, p) for p in _runtime_paths()):
+            found[name] = folder
+    return found
+
+
+def _copy_view(target: Path) -> None:
+    """The importable packages and every homework's ``grading.json`` (notebooks read it), and
+    nothing else of the checkout, into ``target``."""
+    for name, folder in _package_dirs().items():
+        shutil.copytree(folder, target / name, ignore=COPY_IGNORE)
+    for config in sorted(homework_root().glob("*/grading.json")):
+        (target / "homework" / config.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(config, target / "homework" / config.parent.name / config.name)
+
+
+@cache
+def package_view() -> tuple[tuple[Path, Path], ...]:
+    """``(copy, where)`` pairs to bind read-only: a grader-owned, clean copy of the course
+    packages at the paths they are imported from, and the homework configs at
+    :func:`homework_root`. Built once per grader process; a checkout is never bound whole."""
+    root = _grader_tmp("course-grade-view")
+    target = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+    atexit.register(shutil.rmtree, target, True)
+    _copy_view(target)
+    for path in [target, *target.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    pairs = [(target / name, folder) for name, folder in _package_dirs().items()]
+    if (target / "homework").is_dir():
+        pairs.append((target / "homework", homework_root().resolve()))
+    return tuple(pairs)
+
+
+def _bound(path: Path) -> bool:
+    """Whether ``path`` lies inside something the sandbox binds."""
+    roots = [Path(p).resolve() for p in SYSTEM] + _runtime_paths()
+    return any(_inside(path, r) for r in roots)
 
 
 def hiding_problem(hidden: Sequence[Path]) -> str | None:
@@ -155,20 +232,46 @@ def prlimit_args(limits: Limits) -> list[str]:
     return [*args, "--"]
 
 
+def _system_args() -> list[str]:
+    """The system folders, read-only; a merged-/usr symlink such as ``/bin`` stays a symlink."""
+    args = []
+    for folder in SYSTEM:
+        if os.path.islink(folder):
+            args += ["--symlink", os.readlink(folder), folder]
+        elif os.path.isdir(folder):
+            args += ["--ro-bind", folder, folder]
+    return args
+
+
+def _bind(source: Path, where: Path, made: set[Path], option: str = "--ro-bind") -> list[str]:
+    """Bind ``source`` at ``where``, first making its missing parents traversable (bwrap
+    would make them 0700, closed to the sandbox user); ``made`` records those already made."""
+    args = []
+    for parent in reversed(where.parents):
+        if parent != Path("/") and parent not in made and not _bound(parent):
+            made.add(parent)
+            args += ["--perms", "0755", "--dir", str(parent)]
+    return [*args, option, str(source), str(where)]
+
+
 def sandbox_command(workdir: Path, data_dir: Path, hidden: Sequence[Path], limits: Limits,
                     parameters: dict, uid: int | None) -> list[str]:
-    """The full bwrap command; ``uid`` is the unprivileged user to drop to (root graders)."""
-    home = Path.home().resolve()
-    args = [BWRAP, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    if home != Path("/"):
-        args += ["--tmpfs", str(home)]
-        args += [a for p in _runtime_paths() if _inside(p, home) for a in _reveal(p, home)]
-    args += ["--size", str(TMP_BYTES), "--perms", "01777", "--tmpfs", "/tmp",
-             "--size", str(SHM_BYTES), "--perms", "01777", "--tmpfs", "/dev/shm"]
-    tmp = Path("/tmp").resolve()  # a checkout (and its venv) may live there, as CI's does
-    args += [a for p in _runtime_paths() if _inside(p, tmp) for a in _reveal(p, tmp)]
+    """The full bwrap command; ``uid`` is the unprivileged user to drop to (root graders).
+
+    Only allow-listed paths exist inside; a ``hidden`` folder (answer key, submissions,
+    results) that lies inside one of them is covered by an empty tmpfs as well.
+    """
+    args = [BWRAP, *_system_args(), "--dev", "/dev", "--proc", "/proc",
+            "--size", str(TMP_BYTES), "--perms", "01777", "--tmpfs", "/tmp",
+            "--size", str(SHM_BYTES), "--perms", "01777", "--tmpfs", "/dev/shm"]
+    made = {Path("/tmp")}
+    for path in _runtime_paths():
+        args += _bind(path, path, made)
+    for copy, where in package_view():
+        args += _bind(copy, where, made)
     for folder in hidden:
-        args += ["--tmpfs", str(Path(folder).resolve())]
+        if _bound(Path(folder).resolve()):
+            args += ["--tmpfs", str(Path(folder).resolve())]
     args += ["--bind", str(workdir), WORKDIR, "--ro-bind", str(data_dir), f"{WORKDIR}/{DATA}",
              "--chdir", WORKDIR, "--unshare-net", "--unshare-pid", "--unshare-ipc",
              "--unshare-uts", "--hostname", "sandbox", "--die-with-parent", "--new-session",

@@ -21,7 +21,13 @@ HW_ROOT = Path(__file__).resolve().parent
 TEMPLATE = HW_ROOT / HW / f"{HW}.ipynb"
 N = 40
 GOOD = "def predict(x):\n    return 2 * x + 1 + OFFSET"
-LIMITS = ["--timeout", "20", "--cell-timeout", "6", "--memory-gb", "1", "--max-output-mb", "16"]
+LIMITS = ["--timeout", "20", "--cell-timeout", "6", "--memory-gb", "1", "--max-output-mb", "16",
+          "--disk-mb", "64"]
+FILL_DISK = """\
+for i in range(40):  # 320 MB in 8 MB files, each under the 16 MB file-size limit
+    with open(f'fill{i}.bin', 'wb') as f:
+        f.write(b'x' * (8 << 20))
+"""
 
 
 def write_class(data_dir: Path, key_dir: Path) -> None:
@@ -114,6 +120,15 @@ for host in [('127.0.0.1', PORT), ('example.com', 80)]:
     except OSError as err:
         print('BLOCKED', host, type(err).__name__)
 """
+CHECKOUT = HW_ROOT.parents[1]
+REFERENCES = [str(CHECKOUT / "homework" / "hw05" / "hw05_reference.ipynb"),
+              str(CHECKOUT / "homework" / "hw01" / "README.md"),
+              str(CHECKOUT / "tests" / "test_grader.py"), str(CHECKOUT / "course.py"),
+              str(TEMPLATE)]
+LISTING = """\
+print('LISTING', sorted(os.listdir(CHECKOUT)))
+print('PACKAGE', os.path.isfile(os.path.join(CHECKOUT, 'course_utils', 'grading', 'config.py')))
+"""
 READ_KEY = """\
 def predict(x):
     try:
@@ -170,6 +185,9 @@ def cases(paths: dict[str, Path], port: int) -> dict[str, tuple[Case, object]]:
         "overwrites_results": (Case("overwrites_results", "ok"),
                                notebook(_attempts(results, "w") + GOOD)),
         "network": (Case("network", "ok"), notebook(network)),
+        "reads_references": (Case("reads_references", "ok"), notebook(
+            _attempts(REFERENCES, "r") + LISTING.replace("CHECKOUT", repr(str(CHECKOUT)))
+            + GOOD)),
         "infinite_loop": (Case("infinite_loop", "timed-out", "per-cell limit in cell 4 of 6"),
                           notebook("while True:\n    pass")),
         "wall_clock": (Case("wall_clock", "timed-out", "limit for the whole notebook"), _slow()),
@@ -180,6 +198,8 @@ def cases(paths: dict[str, Path], port: int) -> dict[str, tuple[Case, object]]:
                         notebook("for _ in range(40):\n    print('x' * 1_000_000)\n" + GOOD)),
         "endless_output": (Case("endless_output", "contained"),
                            notebook("while True:\n    print('x' * 100_000)")),
+        "fills_disk": (Case("fills_disk", "disk-full", "filled its 64 MB working area"),
+                       notebook(FILL_DISK + GOOD)),
         "exit_early": (Case("exit_early", "exited-early", "stopped at cell 4 of 6"),
                        notebook("import sys\nsys.exit(0)")),
         "os_exit": (Case("os_exit", "kernel-died", "in cell 4 of 6"),
