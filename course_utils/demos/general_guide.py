@@ -1,14 +1,17 @@
-"""Demos and self-checks of L02a (the General Guide, validation, generalization, why deep).
+"""Figure, widget, data and exercise plumbing of L02a (the General Guide, validation,
+generalization, why deep).
 
-Every ``demo_*`` function is pure: ``demo(**params) -> (figure, numbers)``, so the notebook's
-widgets are only UI and tests can call the functions directly. Their defaults are the
-notebook's default widget state.
+The lecture's subject (polynomial fitting, the k-fold split, bias and variance, the networks,
+the tent net and its piece count) is written in the notebook; functions here take it as an
+argument where a figure needs it. Every ``demo_*`` function is pure:
+``demo(**params) -> (figure, numbers)``, so the notebook's widgets are only UI and tests can
+call the functions directly. The ``check_*`` functions are the exercises' advisory checkers.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -16,18 +19,24 @@ import pandas as pd
 import torch
 from matplotlib.figure import Figure
 from sklearn.feature_selection import SelectKBest, f_classif
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score, train_test_split
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PolynomialFeatures
 from torch import nn
 
 from course_utils import toy_data
+from course_utils.exercises import attempt, expect, expect_close, report
 from course_utils.plots import COLORS
 from course_utils.quiz import check_quiz
 from course_utils.runtime import Profile
 from course_utils.training import evaluate, fit
 
 Numbers = dict[str, object]
+FitPredict = Callable[[torch.Tensor, torch.Tensor, int, torch.Tensor], torch.Tensor]
+"""The notebook's ``fit_predict(x, y, degree, x_new)``: fit a polynomial, predict at x_new."""
+MakeModel = Callable[..., nn.Module]
+"""The notebook's ``plain_mlp(n_in, hidden_layers, width, n_out, dropout=0.0)``."""
 
 # --------------------------------------------------------------------------- the General Guide
 
@@ -70,11 +79,12 @@ CANNED_LOGS: dict[str, dict[str, float]] = {
 """Four canned training logs for the diagnosis exercise (losses after training)."""
 
 
-def check_diagnoses(answers: Mapping[str, str]) -> int:
-    """Print a mark per canned log and return the number of correct diagnoses."""
+def check_diagnoses(answers: Mapping[str, str]) -> str:
+    """Exercise 1: mark the diagnosis of every canned log; returns the verdict."""
     key = {f"log {name}": diagnose_log(log) for name, log in CANNED_LOGS.items()}
     answers = {f"log {name}": answer for name, answer in answers.items()}
-    return check_quiz(answers, key, DIAGNOSES, "compare train with val, and shallow with deep")
+    return check_quiz(answers, key, DIAGNOSES, "compare train with val, and shallow with deep",
+                      name="diagnose four training logs")
 
 
 _NODES = {  # name: (x, y, text)
@@ -136,32 +146,10 @@ def sine_data(n: int, noise: float = 0.3, seed: int = 0,
     return x, np.sin(np.pi * x) + rng.normal(0.0, noise, n)
 
 
-def poly_design(x: np.ndarray, degree: int) -> np.ndarray:
-    """Columns ``1, x, …, x^degree`` (Legendre basis, well conditioned on [-1, 1])."""
-    return np.polynomial.legendre.legvander(np.asarray(x, dtype=float), degree)
-
-
-def poly_fit(x: np.ndarray, y: np.ndarray, degree: int) -> np.ndarray:
-    """θ* = argmin_θ Σ (y − Φθ)² for a polynomial of ``degree``."""
-    return np.linalg.lstsq(poly_design(x, degree), y, rcond=None)[0]
-
-
-def poly_mse(theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
-    """Mean squared error of the polynomial with coefficients ``theta``."""
-    return float(np.mean((poly_design(x, len(theta) - 1) @ theta - y) ** 2))
-
-
-def complexity_curve(degrees: Sequence[int], n_train: int = 20, n_val: int = 200,
-                     seed: int = 0) -> pd.DataFrame:
-    """Train and validation MSE of least-squares polynomials of increasing degree."""
-    x, y = sine_data(n_train, seed=seed)
-    xv, yv = sine_data(n_val, seed=seed + 1)
-    rows = []
-    for d in degrees:
-        theta = poly_fit(x, y, d)
-        rows.append({"degree": d, "train MSE": poly_mse(theta, x, y),
-                     "validation MSE": poly_mse(theta, xv, yv)})
-    return pd.DataFrame(rows)
+def _fit_predict_np(fit_predict: FitPredict, x: np.ndarray, y: np.ndarray, degree: int,
+                    x_new: np.ndarray) -> np.ndarray:
+    as_t = torch.from_numpy
+    return fit_predict(as_t(x), as_t(y), degree, as_t(x_new)).detach().numpy()
 
 
 def plot_complexity_curve(table: pd.DataFrame) -> Figure:
@@ -190,18 +178,6 @@ def digits_split(val_fraction: float = 0.1, seed: int = 0
     return X_train, X_val, y_train, y_val
 
 
-def plain_mlp(n_in: int, hidden_layers: int, width: int, n_out: int,
-              dropout: float = 0.0) -> nn.Sequential:
-    """``hidden_layers`` × (Linear → ReLU [→ Dropout]) and a linear output: no shortcuts."""
-    layers, n = [], n_in
-    for _ in range(hidden_layers):
-        layers += [nn.Linear(n, width), nn.ReLU()]
-        if dropout > 0:
-            layers.append(nn.Dropout(dropout))
-        n = width
-    return nn.Sequential(*layers, nn.Linear(n, n_out))
-
-
 class Batches:
     """Mini-batches of ``(x, y)`` tensors in a fresh seeded order each epoch; ``jitter`` adds
     Gaussian noise to x (the 1-D data augmentation of the overfitting lab)."""
@@ -221,10 +197,12 @@ class Batches:
             yield x, self.y[idx]
 
 
-def depth_comparison(hidden_layers: Sequence[int], *, epochs: int, width: int = 32,
+def depth_comparison(make_model: MakeModel, hidden_layers: Sequence[int], *, epochs: int,
+                     width: int = 32,
                      lr: float = 0.05, optimizer: str = "sgd", seed: int = 0,
                      profile: Profile | None = None) -> tuple[pd.DataFrame, dict[int, list[float]]]:
-    """Demo 2: plain ReLU MLPs of several depths on digits, same optimizer and epochs.
+    """Demo 2: ``make_model(64, depth, width, 10)`` for several depths on digits, same
+    optimizer and epochs.
 
     Returns a table (depth, parameters, final train/validation cross-entropy and accuracy)
     and each net's per-epoch training loss.
@@ -236,7 +214,7 @@ def depth_comparison(hidden_layers: Sequence[int], *, epochs: int, width: int = 
     with torch.random.fork_rng():
         for depth in hidden_layers:
             torch.manual_seed(seed)
-            model = plain_mlp(64, depth, width, 10)
+            model = make_model(64, depth, width, 10)
             opt = (torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9) if optimizer == "sgd"
                    else torch.optim.Adam(model.parameters(), lr=lr))
             history = fit(model, Batches(xt, yt, 64, seed), loss_fn=nn.CrossEntropyLoss(),
@@ -276,10 +254,12 @@ def shallow_baseline(seed: int = 0) -> dict[str, float]:
 
 # --------------------------------------------------------------------------- overfitting lab
 
-def demo_overfitting(width: int = 128, n_train: int = 15, jitter: bool = False,
-                     early_stopping: bool = False, dropout: bool = False, l2: bool = False,
-                     epochs: int = 400, seed: int = 0) -> tuple[Figure, Numbers]:
-    """Demo 3: a 2-hidden-layer MLP on a few noisy sine points, with or without remedies.
+def demo_overfitting(make_model: MakeModel, width: int = 128, n_train: int = 15,
+                     jitter: bool = False, early_stopping: bool = False, dropout: bool = False,
+                     l2: bool = False, epochs: int = 400, seed: int = 0
+                     ) -> tuple[Figure, Numbers]:
+    """Demo 3: ``make_model(1, 2, width, 1, dropout)`` on a few noisy sine points, with or
+    without remedies.
 
     Full-batch Adam; ``jitter`` adds x-noise (σ = 0.05) to every batch, ``dropout`` p = 0.2,
     ``l2`` a (decoupled) weight decay of 1.0 and ``early_stopping`` keeps the best validation epoch
@@ -290,7 +270,7 @@ def demo_overfitting(width: int = 128, n_train: int = 15, jitter: bool = False,
     t = lambda a: torch.tensor(a, dtype=torch.float32).reshape(-1, 1)  # noqa: E731
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        model = plain_mlp(1, 2, width, 1, dropout=0.2 if dropout else 0.0)
+        model = make_model(1, 2, width, 1, dropout=0.2 if dropout else 0.0)
         opt = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=1.0 if l2 else 0.0)
         history = fit(model, Batches(t(x), t(y), n_train, seed, 0.05 if jitter else 0.0),
                       [(t(xv), t(yv))], loss_fn=nn.MSELoss(), optimizer=opt, epochs=epochs,
@@ -326,11 +306,12 @@ def demo_overfitting(width: int = 128, n_train: int = 15, jitter: bool = False,
                  "gap": kept_val - kept_train, "epochs run": history.epochs}
 
 
-def remedies_table(settings: Mapping[str, Mapping[str, object]], epochs: int) -> pd.DataFrame:
+def remedies_table(make_model: MakeModel, settings: Mapping[str, Mapping[str, object]],
+                   epochs: int) -> pd.DataFrame:
     """Run :func:`demo_overfitting` once per named setting; train/validation MSE per row."""
     rows = []
     for name, params in settings.items():
-        _, numbers = demo_overfitting(epochs=epochs, **params)
+        _, numbers = demo_overfitting(make_model, epochs=epochs, **params)
         rows.append({"setting": name, "train MSE": numbers["train MSE"],
                      "validation MSE": numbers["validation MSE"]})
     return pd.DataFrame(rows).set_index("setting")
@@ -360,10 +341,11 @@ def augmentation_examples(digits: Sequence[int] = (2, 6, 7)) -> Figure:
 
 # --------------------------------------------------------------------------- validation
 
-def fold_fractions(labels: np.ndarray, splitter) -> list[float]:
-    """Fraction of positive labels in each validation fold of ``splitter``."""
+def fold_fractions(labels: np.ndarray, splits: Iterable[tuple[np.ndarray, np.ndarray]]
+                   ) -> list[float]:
+    """Fraction of positive labels in each validation fold of ``splits`` ((train, val) pairs)."""
     labels = np.asarray(labels)
-    return [float(labels[val].mean()) for _, val in splitter.split(np.zeros(len(labels)), labels)]
+    return [float(labels[val].mean()) for _, val in splits]
 
 
 def imbalanced_labels(n: int = 100, positive_fraction: float = 0.1) -> np.ndarray:
@@ -382,7 +364,7 @@ def plot_folds(labels: np.ndarray, k: int = 5) -> Figure:
             grid[f, val] = 1 + labels[val]
         ax.imshow(grid, aspect="auto", cmap=plt.matplotlib.colors.ListedColormap(
             ["#eeeeee", COLORS[0], COLORS[1]]), vmin=0, vmax=2, interpolation="nearest")
-        fracs = fold_fractions(labels, splitter)
+        fracs = fold_fractions(labels, splitter.split(np.zeros(len(labels)), labels))
         ax.set_yticks(range(k), [f"fold {f + 1}: {p:.2f}" for f, p in enumerate(fracs)])
         ax.set(title=f"{type(splitter).__name__}(n_splits={k})", xlabel="sample index")
         ax.grid(False)
@@ -474,31 +456,14 @@ def shift_right(X: np.ndarray, pixels: int) -> np.ndarray:
 
 # --------------------------------------------------------------------------- bias and variance
 
-def bias_variance(degrees: Sequence[int], n_sets: int = 200, n_train: int = 20,
-                  noise: float = 0.3, seed: int = 0) -> pd.DataFrame:
-    """Fit each degree on ``n_sets`` independent training sets; bias² and variance of the
-    fits on a grid, averaged over x (error = bias² + variance + noise)."""
-    grid = np.linspace(-0.95, 0.95, 100)
-    truth = np.sin(np.pi * grid)
-    rows = []
-    for d in degrees:
-        fits = np.stack([poly_design(grid, d) @ poly_fit(*sine_data(n_train, noise, seed + s), d)
-                         for s in range(n_sets)])
-        mean_fit = fits.mean(0)
-        rows.append({"degree": d, "bias²": float(np.mean((mean_fit - truth) ** 2)),
-                     "variance": float(np.mean(fits.var(0))),
-                     "test MSE": float(np.mean((fits - truth) ** 2) + noise ** 2)})
-    return pd.DataFrame(rows).set_index("degree")
-
-
-def plot_bias_variance_fits(degrees: Sequence[int] = (1, 9), n_sets: int = 30, seed: int = 0
-                            ) -> Figure:
+def plot_bias_variance_fits(fit_predict: FitPredict, degrees: Sequence[int] = (1, 9),
+                            n_sets: int = 30, seed: int = 0) -> Figure:
     """Fits of a simple and a complex model on many training sets, and their mean."""
     grid = np.linspace(-1, 1, 200)
     fig, axes = plt.subplots(1, len(degrees), figsize=(5.5 * len(degrees), 3.6), sharey=True)
     plt.close(fig)
     for ax, d in zip(np.atleast_1d(axes), degrees, strict=True):
-        fits = np.stack([poly_design(grid, d) @ poly_fit(*sine_data(20, seed=seed + s), d)
+        fits = np.stack([_fit_predict_np(fit_predict, *sine_data(20, seed=seed + s), d, grid)
                          for s in range(n_sets)])
         ax.plot(grid, fits.T, color=COLORS[0], alpha=0.15, lw=1)
         ax.plot(grid, fits.mean(0), color=COLORS[1], lw=2, label="mean of the fits  f̄")
@@ -582,47 +547,21 @@ def simulate_bad_sets(n: int, eps: float, n_thresholds: int = 50, n_sets: int = 
 
 # --------------------------------------------------------------------------- why deep
 
+DYADIC_GRID = np.linspace(0.0, 1.0, 2 ** 12 + 1)
+"""Every breakpoint of the tent nets up to depth 12 lies on this grid."""
+
+
 def relu(z):
-    """max(0, z) for numpy arrays."""
+    """max(0, z) for numpy arrays (the shallow fit's design matrix)."""
     return np.maximum(z, 0.0)
 
 
-def tent_layer(x: np.ndarray) -> np.ndarray:
-    """One layer of two ReLUs: ``2·ReLU(x) − 4·ReLU(x − 0.5)``, the tent map on [0, 1]."""
-    return 2.0 * relu(x) - 4.0 * relu(x - 0.5)
-
-
-def tent_net(x: np.ndarray, depth: int) -> np.ndarray:
-    """``depth`` tent layers stacked: 2^depth linear pieces from 2·depth neurons."""
-    for _ in range(depth):
-        x = tent_layer(x)
-    return x
-
-
-def count_pieces(x: np.ndarray, y: np.ndarray, tol: float = 1e-6) -> int:
-    """Number of linear pieces of a sampled piecewise-linear curve (slope changes + 1).
-
-    ``x`` must contain every breakpoint (a fine dyadic grid does for these nets).
-    """
-    slopes = np.diff(y) / np.diff(x)
-    return int(1 + np.sum(np.abs(np.diff(slopes)) > tol * max(1.0, np.abs(slopes).max())))
-
-
-DYADIC_GRID = np.linspace(0.0, 1.0, 2 ** 12 + 1)
-
-
-def shallow_net(x: np.ndarray, breakpoints: np.ndarray, weights: np.ndarray,
-                bias: float = 0.0) -> np.ndarray:
-    """One hidden layer of n ReLUs: ``bias + Σ weights_i · ReLU(x − breakpoints_i)``."""
-    return bias + relu(np.asarray(x)[:, None] - breakpoints) @ weights
-
-
-def random_shallow_net(n_neurons: int, seed: int = 0) -> np.ndarray:
-    """One layer of ``n_neurons`` random ReLUs on :data:`DYADIC_GRID` (breakpoints at distinct
-    interior grid points, so :func:`count_pieces` sees every bend)."""
+def random_breakpoints(n_neurons: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Breakpoints at distinct interior points of :data:`DYADIC_GRID` (so a piece count on the
+    grid sees every bend) and random output weights for one layer of ``n_neurons`` ReLUs."""
     rng = np.random.RandomState(seed)
     breakpoints = np.sort(rng.choice(DYADIC_GRID[1:-1], n_neurons, replace=False))
-    return shallow_net(DYADIC_GRID, breakpoints, rng.normal(size=n_neurons))
+    return breakpoints, rng.normal(size=n_neurons)
 
 
 def fit_shallow(x: np.ndarray, y: np.ndarray, n_neurons: int) -> np.ndarray:
@@ -644,23 +583,27 @@ def shallow_parameters(n_neurons: int) -> int:
     return 3 * n_neurons + 1
 
 
-def demo_piece_counter(depth: int = 3, shallow_neurons: int = 8) -> tuple[Figure, Numbers]:
-    """Demo 6: the deep k × 2 tent net against one layer of n ReLUs fitted to it."""
+def demo_piece_counter(tent_net: Callable[[torch.Tensor, int], torch.Tensor],
+                       count_pieces: Callable[[torch.Tensor, torch.Tensor], int],
+                       depth: int = 3, shallow_neurons: int = 8) -> tuple[Figure, Numbers]:
+    """Demo 6: the notebook's deep k × 2 ``tent_net`` against one layer of n ReLUs fitted to it,
+    with pieces counted by the notebook's ``count_pieces``."""
     x = DYADIC_GRID
-    deep = tent_net(x, depth)
+    deep = tent_net(torch.from_numpy(x), depth).numpy()
     shallow = fit_shallow(x, deep, shallow_neurons)
+    pieces = {name: int(count_pieces(torch.from_numpy(x), torch.from_numpy(y)))
+              for name, y in (("deep", deep), ("shallow", shallow))}
     fig, ax = plt.subplots(figsize=(8, 3.6))
     plt.close(fig)
     ax.plot(x, deep, lw=2,
             label=f"deep: {depth} layers × 2 ReLUs ({deep_parameters(depth)} params)")
     ax.plot(x, shallow, "--", lw=1.5, label=f"1 layer × {shallow_neurons} ReLUs "
                                              f"({shallow_parameters(shallow_neurons)} params)")
-    ax.set(title=f"{count_pieces(x, deep)} pieces from {2 * depth} neurons vs "
-                 f"{count_pieces(x, shallow)} pieces from {shallow_neurons}",
+    ax.set(title=f"{pieces['deep']} pieces from {2 * depth} neurons vs "
+                 f"{pieces['shallow']} pieces from {shallow_neurons}",
            xlabel="x", ylabel="output", ylim=(-0.3, 1.45))
     ax.legend(loc="upper right", fontsize=8)
-    return fig, {"deep pieces": count_pieces(x, deep),
-                 "shallow pieces": count_pieces(x, shallow),
+    return fig, {"deep pieces": pieces["deep"], "shallow pieces": pieces["shallow"],
                  "shallow max error": float(np.abs(shallow - deep).max())}
 
 
@@ -677,3 +620,46 @@ def parity_by_xor_chain(bits: np.ndarray) -> np.ndarray:
     for j in range(1, bits.shape[1]):
         out = out ^ bits[:, j].astype(bool)
     return out
+
+
+# --------------------------------------------------------------------------- exercises
+
+def check_train_val_split(fn: Callable[[int, float, int], tuple]) -> str:
+    """Exercise 2: ``fn(n, val_fraction, seed) -> (train_idx, val_idx)``, a shuffled split."""
+    def body() -> None:
+        train, val = (np.asarray(part).ravel() for part in attempt(fn, 100, 0.1, 0))
+        expect(len(val) == 10 and len(train) == 90,
+               f"100 examples with val_fraction 0.1 gave {len(train)} train and {len(val)} "
+               "validation indices; expected 90 and 10.")
+        expect(not set(train.tolist()) & set(val.tolist()),
+               "an index is in both parts: the validation set must be unseen in training.")
+        expect(sorted(np.r_[train, val].tolist()) == list(range(100)),
+               "train ∪ validation must be every index 0 … n − 1 exactly once.")
+        expect(val.tolist() != list(range(90, 100)),
+               "the validation part is just the last 10%: shuffle first, a file may be sorted.")
+        again = np.asarray(attempt(fn, 100, 0.1, 0)[1]).ravel()
+        expect(sorted(again.tolist()) == sorted(val.tolist()),
+               "the same seed gave a different split: draw the permutation from the seed.")
+        other = np.asarray(attempt(fn, 100, 0.1, 1)[1]).ravel()
+        expect(sorted(other.tolist()) != sorted(val.tolist()),
+               "seed 1 gave the same split as seed 0: use the seed.")
+        expect(len(np.asarray(attempt(fn, 1000, 0.2, 0)[1]).ravel()) == 200,
+               "1000 examples with val_fraction 0.2 should give 200 validation indices.")
+    return report("90/10 train/validation split", body)
+
+
+def check_cross_val_mse(fn: Callable[[torch.Tensor, torch.Tensor, int, int], float]) -> str:
+    """Exercise 3: ``fn(x, y, degree, k)`` is the mean validation MSE of k-fold CV (folds in
+    order, as ``KFold(k)``) of a least-squares polynomial."""
+    def body() -> None:
+        x, y = sine_data(30, seed=7)
+        for degree, k in ((1, 5), (3, 3), (5, 10)):
+            got = attempt(fn, torch.from_numpy(x), torch.from_numpy(y), degree, k)
+            pipeline = make_pipeline(PolynomialFeatures(degree), LinearRegression())
+            want = -cross_val_score(pipeline, x[:, None], y, cv=KFold(k),
+                                    scoring="neg_mean_squared_error").mean()
+            expect_close(float(got), want, f"the {k}-fold CV MSE of degree {degree}",
+                         hint="Fit on the other k − 1 folds only, compute the MSE on the "
+                              "held-out fold, then average the k validation MSEs.",
+                         atol=1e-6, rtol=1e-5)
+    return report("k-fold cross-validation", body)

@@ -1,0 +1,38 @@
+"""L02a's exercise checkers reach every verdict: solution, wrong answers and the stub."""
+
+from exercise_solutions import L02a as solutions
+
+from course_utils.demos import general_guide as L02a
+from course_utils.exercises import FAILED, NOT_ATTEMPTED, PASSED
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError
+
+
+def test_diagnoses(capsys):
+    assert L02a.check_diagnoses(solutions.DIAGNOSES) == PASSED
+    assert L02a.check_diagnoses({"A": "?", "B": "?", "C": "?", "D": "?"}) == NOT_ATTEMPTED
+    assert "not attempted yet" in capsys.readouterr().out
+    assert L02a.check_diagnoses({name: "overfitting" for name in "ABCD"}) == FAILED
+    out = capsys.readouterr().out
+    assert "1 / 4 correct" in out and "✗  log A: not overfitting" in out
+
+
+def test_train_val_split(capsys):
+    assert L02a.check_train_val_split(solutions.train_val_split) == PASSED
+    assert L02a.check_train_val_split(stub) == NOT_ATTEMPTED
+    assert "not attempted yet" in capsys.readouterr().out
+    assert L02a.check_train_val_split(solutions.train_val_split_unshuffled) == FAILED
+    assert "shuffle first" in capsys.readouterr().out
+    assert L02a.check_train_val_split(solutions.train_val_split_overlapping) == FAILED
+    assert "in both parts" in capsys.readouterr().out
+
+
+def test_cross_val_mse(capsys):
+    assert L02a.check_cross_val_mse(solutions.cross_val_mse) == PASSED
+    assert L02a.check_cross_val_mse(stub) == NOT_ATTEMPTED
+    assert "not attempted yet" in capsys.readouterr().out
+    assert L02a.check_cross_val_mse(solutions.cross_val_mse_training_loss) == FAILED
+    out = capsys.readouterr().out
+    assert "5-fold CV MSE of degree 1 is off" in out and "held-out fold" in out
