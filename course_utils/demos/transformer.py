@@ -239,18 +239,6 @@ def reversal_data(n: int, length: int, seed: int = 0) -> tuple[torch.Tensor, tor
     return src, torch.cat([src.flip(1), torch.full((n, 1), BOS)], dim=1)
 
 
-def guided_attention_loss(attn: torch.Tensor, reverse: bool = True,
-                          width: float = 0.2) -> torch.Tensor:
-    """Penalty on attention far from the expected alignment (Tachibana et al.'s guided
-    attention: W = 1 − exp(−(s/S − t/T)² / 2g²); anti-diagonal when ``reverse``)."""
-    _, t_len, s_len = attn.shape
-    t = torch.arange(t_len)[:, None] / t_len
-    s = torch.arange(s_len)[None, :] / s_len
-    s = 1 - 1 / s_len - s if reverse else s
-    weight = 1 - torch.exp(-((s - t) ** 2) / (2 * width ** 2))
-    return (attn * weight).mean()
-
-
 @dataclass
 class Seq2SeqRun:
     """A trained reversal model with its per-step loss curve."""
@@ -260,10 +248,12 @@ class Seq2SeqRun:
 
 
 @lru_cache(maxsize=16)
-def train_reversal(steps: int = 300, length: int = 6, sampling_p: float = 0.0, guided: bool = False,
-                   d_model: int = 32, seed: int = 0, batch_size: int = 64) -> Seq2SeqRun:
+def train_reversal(steps: int = 300, length: int = 6, sampling_p: float = 0.0,
+                   prior: Callable[[torch.Tensor], torch.Tensor] | None = None, d_model: int = 32,
+                   seed: int = 0, batch_size: int = 64) -> Seq2SeqRun:
     """Teacher-forced training (mean per-token CE, END included; ``losses`` records the CE);
-    optional scheduled sampling (prob ``sampling_p``) and guided attention. Cached per setting."""
+    optional scheduled sampling (prob ``sampling_p``) and an attention prior, a penalty on the
+    (batch, T, S) cross-attention added with weight ``GUIDE_WEIGHT``. Cached per setting."""
     torch.manual_seed(seed)
     model = Seq2SeqTransformer(11, 11, d_model=d_model, n_heads=4, d_ff=2 * d_model, max_len=32)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
@@ -275,8 +265,7 @@ def train_reversal(steps: int = 300, length: int = 6, sampling_p: float = 0.0, g
             tgt_in = scheduled_sampling_inputs(model, src, tgt_in, sampling_p, g)
         log_probs = model(src, tgt_in)
         ce = F.nll_loss(log_probs.transpose(1, 2), tgt)
-        prior = GUIDE_WEIGHT * guided_attention_loss(model.cross_attention()) if guided else 0.0
-        loss = ce + prior
+        loss = ce + (GUIDE_WEIGHT * prior(model.cross_attention()) if prior else 0.0)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -333,9 +322,11 @@ def demo_scheduled_sampling(sampling_p: float = 0.5, steps: int = 60,
     return fig, numbers
 
 
-def demo_guided(guided: bool = True, steps: int = 60, length: int = 8) -> tuple[Figure, Numbers]:
-    """Loss curves with and without a guided-attention prior."""
-    plain, guide = train_reversal(steps, length), train_reversal(steps, length, guided=guided)
+def demo_guided(prior: Callable[[torch.Tensor], torch.Tensor], guided: bool = True,
+                steps: int = 60, length: int = 8) -> tuple[Figure, Numbers]:
+    """Loss curves without and with (``guided``) the attention ``prior``."""
+    plain = train_reversal(steps, length)
+    guide = train_reversal(steps, length, prior=prior if guided else None)
     fig, ax = _subplots(figsize=(7, 3.2))
     smooth = lambda v: np.convolve(v, np.ones(10) / 10, mode="valid")  # noqa: E731
     ax.plot(smooth(plain.losses), label="no prior")
