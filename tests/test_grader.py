@@ -384,3 +384,24 @@ def test_class_key_is_not_rebuilt_by_a_seed_search_and_a_perfect_score_is_flagge
     rows = sheet(tmp_path / "out")
     assert "far better than the reference" in rows["cheat"]["flags"]
     assert rows["honest"]["flags"] == "" and rows["honest"]["status"] == "ok"
+
+
+def test_memory_guard_uses_a_cgroup_v2_where_delegated(tmp_path, monkeypatch):
+    """Issue 10, item 4, on a fake cgroup v2 tree: the run's cgroup gets memory.max, the command
+    enters it first, and an OOM kill in it reads as the memory limit."""
+    from course_utils.grading import memory
+
+    (tmp_path / "cgroup.controllers").write_text("cpu io memory pids\n")
+    monkeypatch.setattr(memory, "CGROUP_ROOT", tmp_path)
+    with memory.guard(3 << 30, 300001, "300001") as cap:
+        leaf = tmp_path / memory.PARENT / "300001"
+        assert (leaf / "memory.max").read_text() == str(3 << 30)
+        assert (tmp_path / "cgroup.subtree_control").read_text() == "+memory"
+        assert cap.command(["papermill"])[-2:] == [str(leaf / "cgroup.procs"), "papermill"]
+        (leaf / "memory.events").write_text("low 0\nhigh 0\nmax 9\noom 1\noom_kill 0\n")
+        assert not cap.exceeded()
+        (leaf / "memory.events").write_text("low 0\nhigh 0\nmax 9\noom 1\noom_kill 1\n")
+        assert cap.exceeded() and cap.method == "cgroup"
+    (tmp_path / "cgroup.controllers").write_text("cpu io\n")
+    with memory.guard(3 << 30, 300001, "300001") as cap:
+        assert cap.method == "polling" and cap.command(["papermill"]) == ["papermill"]

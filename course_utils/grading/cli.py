@@ -59,6 +59,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--memory-gb", type=float, default=sandbox.Limits.memory_bytes / sandbox.GiB,
                    help="address-space limit per process; 0 = none, for GPU graders "
                    "(default %(default)s)")
+    p.add_argument("--total-memory-gb", type=float,
+                   default=sandbox.Limits.total_memory_bytes / sandbox.GiB,
+                   help="memory of all of a run's processes together (a cgroup v2 memory.max, "
+                   "else RSS polling); 0 = none (default %(default)s)")
     p.add_argument("--max-output-mb", type=float, default=sandbox.Limits.file_bytes >> 20,
                    help="largest file a notebook may write, its own output included "
                    "(default %(default)s)")
@@ -167,6 +171,7 @@ def make_jobs(args: argparse.Namespace, config: GradingConfig,
             raise SystemExit(f"No template at {template}: locked cells are restored from it.")
         limits = sandbox.Limits(wall_s=args.timeout, cell_s=args.cell_timeout,
                                 memory_bytes=int(args.memory_gb * sandbox.GiB),
+                                total_memory_bytes=int(args.total_memory_gb * sandbox.GiB),
                                 file_bytes=int(args.max_output_mb * (1 << 20)),
                                 disk_bytes=int(args.disk_mb * (1 << 20)))
         data = args.data or class_data(config, args.answer_key, args.out / CLASS_DATA)

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 import nbformat
 
 STATUSES = ("ok", "rejected", "cell-error", "exited-early", "kernel-died", "timed-out",
-            "output-too-large", "disk-full", "no-artifact", "invalid-artifact", "grader-error",
-            "pending")
+            "output-too-large", "disk-full", "memory-limit", "no-artifact", "invalid-artifact",
+            "grader-error", "pending")
 NO_SPACE = ("No space left on device", "[Errno 28]")
 PAPERMILL_TAGS = ("injected-parameters", "papermill-error-cell-tag")
 DEAD_KERNEL_RC = 138
+GiB = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Run:
     log: str
     disk_bytes: int = 0
     disk_full: bool = False
+    memory_bytes: int = 0
+    over_memory: bool = False
 
 
 def student_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -95,6 +98,11 @@ def classify(run: Run) -> Outcome:
     cells = student_cells(run.notebook) if run.notebook is not None else []
     last = _last_started(cells)
     at, cell = (f" in {_where(cells, last)}", last + 1) if last is not None else ("", None)
+    if run.over_memory:
+        return Outcome("memory-limit", f"The notebook's processes together used more than "
+                       f"{run.memory_bytes / GiB:g} GB of memory{at}, the memory limit for the "
+                       "whole run, and were stopped. Use smaller batches or models, fewer "
+                       "DataLoader workers, and free what you no longer need.", cell)
     if run.killed:
         return Outcome("timed-out", f"The notebook was still running{at} after the "
                        f"{run.wall_s:g} s limit for the whole notebook and was stopped. Use "

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from course_utils.grading import sandbox, sheet
+from course_utils.grading import memory, sandbox, sheet
 from course_utils.grading.artifact import ArtifactError
 from course_utils.grading.config import GradingConfig
 from course_utils.grading.outcome import Run, classify
@@ -135,15 +135,19 @@ def _execute(job: Job, workdir: Path, parameters: dict, uid: int | None, sized: 
     else:
         cmd = sandbox.unsafe_command(limits, parameters)
         env = sandbox.environment(str(workdir), tmp=str(workdir))
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+    with tempfile.TemporaryFile() as log, memory.guard(
+            limits.total_memory_bytes, uid, workdir.name) as cap:
+        proc = subprocess.Popen(cap.command(cmd), cwd=workdir, env=env, stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        cap.watch(proc)
         killed = False
         try:
             returncode = proc.wait(timeout=limits.wall_s)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             returncode, killed = proc.wait(), True
+        cap.stop()
+        over_memory = cap.exceeded()
         log.seek(max(0, log.seek(0, os.SEEK_END) - LOG_TAIL))
         text = log.read().decode("utf-8", "replace")
     try:
@@ -151,9 +155,11 @@ def _execute(job: Job, workdir: Path, parameters: dict, uid: int | None, sized: 
         notebook = nbformat.reads(raw.decode("utf-8"), as_version=4)
     except Exception:  # missing, truncated by RLIMIT_FSIZE, or tampered with: no notebook
         notebook = None
-    full = sized and returncode != 0 and sandbox.disk_full(workdir)
-    return Run(returncode, killed, limits.wall_s, limits.cell_s, limits.file_bytes, notebook, text,
-               limits.disk_bytes if sized else 0, full)
+    return Run(returncode=returncode, killed=killed, wall_s=limits.wall_s, cell_s=limits.cell_s,
+               file_bytes=limits.file_bytes, notebook=notebook, log=text,
+               disk_bytes=limits.disk_bytes if sized else 0,
+               disk_full=sized and returncode != 0 and sandbox.disk_full(workdir),
+               memory_bytes=limits.total_memory_bytes, over_memory=over_memory)
 
 
 def _prepare_workdir(job: Job, workdir: Path, nb: nbformat.NotebookNode, uid: int | None) -> None:

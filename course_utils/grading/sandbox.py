@@ -45,11 +45,13 @@ COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of one run; ``memory_bytes=0`` leaves the address space unlimited (GPU)."""
+    """Resource limits of one run; ``memory_bytes=0`` leaves the address space of each process
+    unlimited (GPU), ``total_memory_bytes`` caps all its processes together (0: no cap)."""
 
     wall_s: float = 600.0
     cell_s: float = 300.0
     memory_bytes: int = 4 * GiB
+    total_memory_bytes: int = 4 * GiB
     file_bytes: int = 64 << 20
     disk_bytes: int = 1 * GiB
     processes: int = 256

@@ -22,11 +22,20 @@ TEMPLATE = HW_ROOT / HW / f"{HW}.ipynb"
 N = 40
 GOOD = "def predict(x):\n    return 2 * x + 1 + OFFSET"
 LIMITS = ["--timeout", "20", "--cell-timeout", "6", "--memory-gb", "1", "--max-output-mb", "16",
-          "--disk-mb", "64"]
+          "--disk-mb", "64", "--total-memory-gb", "1.5"]
 FILL_DISK = """\
 for i in range(40):  # 320 MB in 8 MB files, each under the 16 MB file-size limit
     with open(f'fill{i}.bin', 'wb') as f:
         f.write(b'x' * (8 << 20))
+"""
+CHILDREN = """\
+import os, time
+for _ in range(6):  # 6 x 300 MB, each under the 1 GB per-process limit, 1.8 GB together
+    if os.fork() == 0:
+        data = b"x" * (300 << 20)
+        time.sleep(60)
+        os._exit(0)
+time.sleep(5)
 """
 
 
@@ -200,6 +209,9 @@ def cases(paths: dict[str, Path], port: int) -> dict[str, tuple[Case, object]]:
                            notebook("while True:\n    print('x' * 100_000)")),
         "fills_disk": (Case("fills_disk", "disk-full", "filled its 64 MB working area"),
                        notebook(FILL_DISK + GOOD)),
+        "memory_children": (Case("memory_children", "memory-limit",
+                                  "more than 1.5 GB of memory in cell 4 of 6"),
+                            notebook(CHILDREN + GOOD)),
         "exit_early": (Case("exit_early", "exited-early", "stopped at cell 4 of 6"),
                        notebook("import sys\nsys.exit(0)")),
         "os_exit": (Case("os_exit", "kernel-died", "in cell 4 of 6"),

@@ -1,0 +1,127 @@
+"""A memory limit for one whole run, not per process.
+
+RLIMIT_AS caps each process, but a run may start many (up to RLIMIT_NPROC), so together they
+could take the machine. Where the cgroup v2 memory controller is available the run gets its own
+cgroup with ``memory.max`` (the kernel reclaims, then OOM-kills inside the cgroup only; tmpfs
+pages the run writes count too). Elsewhere (cgroup v1 hosts such as this CI) a thread sums the
+resident memory of every process of the run's uid, which no other run shares, every
+:data:`POLL_S` seconds and kills the run when the sum passes the limit. Polling can overshoot by
+what the run allocates in one interval; RLIMIT_AS still caps each process meanwhile.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+PARENT = "course-grade"
+POLL_S = 0.25
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def cgroup_v2() -> Path | None:
+    """The folder for per-run cgroups when the v2 memory controller can be delegated to it."""
+    root = CGROUP_ROOT
+    try:
+        if "memory" not in (root / "cgroup.controllers").read_text().split():
+            return None
+        parent = root / PARENT
+        parent.mkdir(exist_ok=True)
+        (root / "cgroup.subtree_control").write_text("+memory")
+        (parent / "cgroup.subtree_control").write_text("+memory")
+    except OSError:
+        return None
+    return parent
+
+
+def uid_rss(uid: int, proc: str = "/proc") -> int:
+    """Bytes of resident memory of all processes owned by ``uid``."""
+    total = 0
+    with os.scandir(proc) as entries:
+        for entry in entries:
+            try:
+                if not entry.name.isdigit() or entry.stat().st_uid != uid:
+                    continue
+                with open(f"{entry.path}/statm") as f:
+                    total += int(f.read().split()[1]) * PAGE
+            except (OSError, ValueError, IndexError):
+                continue  # the process ended meanwhile
+    return total
+
+
+class Guard:
+    """Caps the memory of one run: wrap its command, watch it, then ask whether it acted."""
+
+    def __init__(self, limit_bytes: int, uid: int | None, cgroup: Path | None) -> None:
+        self.limit_bytes, self.uid, self.cgroup = limit_bytes, uid, cgroup
+        self.killed = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.method = "cgroup" if cgroup else "polling" if uid is not None else "none"
+
+    def command(self, cmd: list[str]) -> list[str]:
+        """``cmd``, entering the run's cgroup first when there is one."""
+        if self.cgroup is None:
+            return cmd
+        attach = 'echo $$ > "$0" && exec "$@"'
+        return ["sh", "-c", attach, str(self.cgroup / "cgroup.procs"), *cmd]
+
+    def watch(self, proc: subprocess.Popen) -> None:
+        """Without a cgroup, poll the run uid's memory and kill ``proc``'s group past the limit."""
+        if self.method != "polling":
+            return
+
+        def poll() -> None:
+            while not self._stop.wait(POLL_S):
+                if uid_rss(self.uid) > self.limit_bytes:
+                    self.killed = True
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    return
+
+        self._thread = threading.Thread(target=poll, daemon=True)
+        self._thread.start()
+
+    def exceeded(self) -> bool:
+        """Whether the run hit the limit (the cgroup OOM-killed in it, or the poller killed it)."""
+        if self.cgroup is not None:
+            try:
+                events = (self.cgroup / "memory.events").read_text().split()
+            except OSError:
+                return False
+            counts = dict(zip(events[::2], events[1::2], strict=False))
+            return int(counts.get("oom_kill", 0)) > 0
+        return self.killed
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+
+@contextmanager
+def guard(limit_bytes: int, uid: int | None, name: str) -> Iterator[Guard]:
+    """A :class:`Guard` for one run; ``limit_bytes=0`` sets none."""
+    parent = cgroup_v2() if limit_bytes else None
+    cgroup = None
+    if parent is not None:
+        cgroup = parent / name
+        cgroup.mkdir(exist_ok=True)
+        (cgroup / "memory.max").write_text(str(limit_bytes))
+        if (cgroup / "memory.swap.max").exists():
+            (cgroup / "memory.swap.max").write_text("0")
+    watcher = Guard(limit_bytes, uid if limit_bytes else None, cgroup)
+    try:
+        yield watcher
+    finally:
+        watcher.stop()
+        if cgroup is not None:
+            try:
+                cgroup.rmdir()
+            except OSError:
+                pass  # a process is still exiting; the next run with this name reuses it
