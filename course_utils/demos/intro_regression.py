@@ -1,9 +1,11 @@
-"""Demos and self-checks of L01 (Introduction of ML/DL: view counts, gradient descent,
-sigmoid/ReLU networks, backpropagation and the Pokémon CP case study).
+"""Figure, widget and exercise plumbing of L01 (Introduction of ML/DL: view counts, gradient
+descent, sigmoid/ReLU networks, backpropagation and the Pokémon CP case study).
 
-Every ``demo_*`` function is pure: ``demo(**params) -> (figure, numbers)``, so the notebook's
-widgets are only UI and tests can call the functions directly. Their defaults are the
-notebook's default widget state.
+The lecture's subject (the model, the losses, the gradient-descent step, backpropagation, the
+networks) is written in the notebook; functions here take it as an argument where a figure
+needs it. Every ``demo_*`` function is pure: ``demo(**params) -> (figure, numbers)``, so the
+notebook's widgets are only UI and tests can call the functions directly. The ``check_*``
+functions are the advisory checkers of the notebook's exercises.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from torch.utils.data import (
     TensorDataset,
 )
 
+from course_utils.exercises import attempt, expect, expect_close, expect_shape, report
 from course_utils.plots import COLORS, plot_error_surface, plot_fit_1d
 from course_utils.quiz import check_quiz
 from course_utils.runtime import Profile
@@ -60,9 +63,10 @@ TAXONOMY_QUIZ: dict[str, str] = {
 """The task-taxonomy quiz: example task → its type (one of :data:`TASK_TYPES`)."""
 
 
-def check_taxonomy_quiz(answers: Mapping[str, str]) -> int:
-    """Print a mark per quiz question and return the number of correct answers."""
-    return check_quiz(answers, TAXONOMY_QUIZ, TASK_TYPES, "what does the function output?")
+def check_taxonomy_quiz(answers: Mapping[str, str]) -> str:
+    """Exercise 1: mark every quiz answer; returns the verdict."""
+    return check_quiz(answers, TAXONOMY_QUIZ, TASK_TYPES, "what does the function output?",
+                      name="task-taxonomy quiz")
 
 
 # --------------------------------------------------------------------------- view counts
@@ -114,13 +118,13 @@ def plot_view_counts(series: ViewCounts | None = None) -> Figure:
 
 
 def mae(w, b, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Mean absolute error of ``y ≈ b + w·x``; ``w`` and ``b`` may be arrays (a grid)."""
+    """The notebook's MAE of ``y = b + w·x`` on a grid of ``w`` and ``b`` (figure plumbing)."""
     w, b = np.asarray(w, float)[..., None], np.asarray(b, float)[..., None]
     return np.abs(y - (b + w * x)).mean(axis=-1)
 
 
 def mse(w, b, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Mean squared error of ``y ≈ b + w·x``; ``w`` and ``b`` may be arrays (a grid).
+    """The notebook's MSE of ``y = b + w·x`` on a grid of ``w`` and ``b`` (figure plumbing).
 
     The square is expanded into data moments, so a whole grid costs no more than a point.
     """
@@ -129,69 +133,25 @@ def mse(w, b, x: np.ndarray, y: np.ndarray) -> np.ndarray:
             + w**2 * np.mean(x**2) + 2 * w * b * np.mean(x) + b**2)
 
 
-def closed_form_linear(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    """Least-squares ``(w*, b*)`` of ``y ≈ b + w·x`` from the normal equations."""
-    A = np.stack([x, np.ones_like(x)], axis=1)
-    w, b = np.linalg.solve(A.T @ A, A.T @ y)
+def least_squares_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """``(w*, b*)`` from ``np.polyfit``: the gold star of the figures."""
+    w, b = np.polyfit(x, y, 1)
     return float(w), float(b)
 
 
 DIVERGED = 1e6
+"""|w| or |b| beyond this counts as diverged."""
 
 
-def gradient_descent_linear(x: np.ndarray, y: np.ndarray, eta: float, w0: float, b0: float,
-                            steps: int, tol: float = 0.0) -> np.ndarray:
-    """Gradient descent on the MSE of ``y ≈ b + w·x``; returns the (w, b) path, shape (k, 2).
-
-    Stops early once ‖g‖ < ``tol`` (converged) or once |w| or |b| passes 1e6 (diverged).
-    """
-    w, b = float(w0), float(b0)
-    path = [(w, b)]
-    for _ in range(steps):
-        err = y - (b + w * x)
-        g_w, g_b = -2 * np.mean(err * x), -2 * np.mean(err)
-        if math.hypot(g_w, g_b) < tol:
-            break
-        w, b = w - eta * g_w, b - eta * g_b
-        path.append((w, b))
-        if not (abs(w) < DIVERGED and abs(b) < DIVERGED):
-            break
-    return np.array(path)
-
-
-def sgd_linear(x: np.ndarray, y: np.ndarray, eta: float, batch_size: int, epochs: int,
-               w0: float, b0: float, seed: int = 0) -> np.ndarray:
-    """Mini-batch SGD on the same MSE: one (w, b) row per update (reshuffled every epoch)."""
-    rng = np.random.RandomState(seed)
-    w, b = float(w0), float(b0)
-    path = [(w, b)]
-    for _ in range(epochs):
-        order = rng.permutation(len(x))
-        for start in range(0, len(x), batch_size):
-            xb, yb = x[order[start:start + batch_size]], y[order[start:start + batch_size]]
-            err = yb - (b + w * xb)
-            w, b = w + eta * 2 * np.mean(err * xb), b + eta * 2 * np.mean(err)
-            path.append((w, b))
-    return np.array(path)
-
-
-def updates_per_epoch(n_examples: int, batch_size: int, drop_last: bool = False) -> int:
-    """Parameter updates in one epoch: one per batch, N/B rounded up (down with drop_last)."""
-    if n_examples < 0 or batch_size < 1:
-        raise ValueError("Need n_examples >= 0 and batch_size >= 1.")
-    return n_examples // batch_size if drop_last else -(-n_examples // batch_size)
-
-
-def check_updates_per_epoch(fn: Callable[[int, int], int]) -> bool:
-    """Advisory self-check of a learner's ``fn(N, B)`` against :func:`updates_per_epoch`."""
-    ok = True
-    for n, b in ((10_000, 10), (10_000, 10_000), (10_000, 1), (10, 3), (1_000, 64)):
-        want, got = updates_per_epoch(n, b), fn(n, b)
-        ok &= got == want
-        hint = "" if got == want else "  ← the last, smaller batch is still an update"
-        mark = "✓" if got == want else "✗"
-        print(f"  {mark}  N = {n:>6}, B = {b:>6}: {got} (expected {want}){hint}")
-    return ok
+def check_updates_per_epoch(fn: Callable[[int, int], int]) -> str:
+    """Exercise 2: ``fn(N, B)`` counts the updates of one epoch as a ``DataLoader`` makes them."""
+    def body() -> None:
+        for n, b in ((10_000, 10), (10_000, 10_000), (10_000, 1), (10, 3), (1_000, 64)):
+            want, got = len(DataLoader(range(n), batch_size=b)), attempt(fn, n, b)
+            hint = " The last, smaller batch is still an update." if got == n // b else ""
+            expect(got == want, f"N = {n}, B = {b}: you give {got}, a DataLoader makes "
+                                f"{want} batches.{hint}")
+    return report("batch/epoch calculator", body)
 
 
 VIEW_AXES = {"xlabel": "x1: yesterday's views (thousands)",
@@ -241,7 +201,7 @@ def demo_linear_fit(w: float = 1.0, b: float = 0.0, loss: str = "MAE") -> tuple[
 def demo_error_surface(w: float = 0.2, b: float = 2.5) -> tuple[Figure, Numbers]:
     """Demo 2a: a point (w, b) on the MSE error surface and the line it stands for."""
     x, y = yesterday_today()
-    w_star, b_star = closed_form_linear(x, y)
+    w_star, b_star = least_squares_line(x, y)
     fig, (ax_surf, ax_fit) = plt.subplots(1, 2, figsize=(11, 3.8))
     plt.close(fig)
     plot_error_surface(lambda W, B: mse(W, B, x, y), W_RANGE, B_RANGE,
@@ -255,12 +215,13 @@ def demo_error_surface(w: float = 0.2, b: float = 2.5) -> tuple[Figure, Numbers]
                  "w*": w_star, "b*": b_star}
 
 
-def demo_gradient_descent(eta: float = 0.09, w0: float = 1.5, b0: float = 3.0,
-                          steps: int = 100) -> tuple[Figure, Numbers]:
-    """Demo 2b: the gradient-descent path from (w0, b0) next to the closed-form optimum."""
+def demo_gradient_descent(descend: Callable[..., np.ndarray], eta: float = 0.09, w0: float = 1.5,
+                          b0: float = 3.0, steps: int = 100) -> tuple[Figure, Numbers]:
+    """Demo 2b: the path of the notebook's ``descend(x1, y_hat, eta, w0, b0, steps)`` (rows of
+    (w, b)) on the error surface, next to the least-squares optimum."""
     x, y = yesterday_today()
-    w_star, b_star = closed_form_linear(x, y)
-    path = gradient_descent_linear(x, y, eta, w0, b0, steps)
+    w_star, b_star = least_squares_line(x, y)
+    path = np.asarray(descend(torch.from_numpy(x), torch.from_numpy(y), eta, w0, b0, steps))
     losses = mse(path[:, 0], path[:, 1], x, y)
     diverged = not np.all(np.abs(path[-1]) < DIVERGED) or losses[-1] > 10 * losses[0]
     fig, (ax_surf, ax_loss) = plt.subplots(1, 2, figsize=(11, 3.8))
@@ -452,16 +413,6 @@ def plot_network(layer_sizes: Sequence[int] = (3, 4, 4, 1)) -> Figure:
     return fig
 
 
-def mlp(n_in: int, depth: int, width: int, activation: str = "relu") -> nn.Sequential:
-    """``depth`` hidden layers of ``width`` neurons (ReLU or sigmoid) and one linear output."""
-    act = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid}[activation]
-    layers, n = [], n_in
-    for _ in range(depth):
-        layers += [nn.Linear(n, width), act()]
-        n = width
-    return nn.Sequential(*layers, nn.Linear(n, 1))
-
-
 def tensor_loader(X: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool) -> DataLoader:
     """A DataLoader over float tensors that slices whole batches at once (no per-row calls)."""
     data = TensorDataset(torch.as_tensor(X, dtype=torch.float32),
@@ -483,9 +434,11 @@ def _one_cpu_thread() -> Iterator[None]:
 
 
 def train_networks(n_lags: int, architectures: Sequence[tuple[int, int]],
+                   make_model: Callable[[int, int, int, str], nn.Module],
                    activation: str = "relu", *, epochs: int, batch_size: int, lr: float = 3e-3,
                    seed: int = 0, profile: Profile | None = None) -> pd.DataFrame:
-    """Demo 4: train one network per (hidden layers, neurons per layer) on the view counts.
+    """Demo 4: train ``make_model(n_lags, depth, width, activation)`` for each (hidden layers,
+    neurons per layer) on the view counts.
 
     Inputs and targets are divided by the training mean; MAE is reported back in thousands
     of views. Every network starts from ``seed`` and trains with Adam and a cosine
@@ -498,7 +451,7 @@ def train_networks(n_lags: int, architectures: Sequence[tuple[int, int]],
     with torch.random.fork_rng(), _one_cpu_thread():
         for depth, width in architectures:
             torch.manual_seed(seed)
-            model = mlp(n_lags, depth, width, activation)
+            model = make_model(n_lags, depth, width, activation)
             optimizer = torch.optim.Adam(model.parameters(), lr=lr)
             schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, epochs)
             fit(model, train, loss_fn=nn.MSELoss(), optimizer=optimizer, epochs=epochs,
@@ -594,46 +547,64 @@ def toy_network(seed: int = 0) -> dict[str, torch.Tensor]:
 WEIGHTS = ("W1", "b1", "W2", "b2")
 
 
-def toy_forward(net: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """z1 = W1·x + b1, a1 = σ(z1), z2 = W2·a1 + b2, y = σ(z2), l = ½‖y − ŷ‖²."""
-    z1 = net["W1"] @ net["x"] + net["b1"]
-    a1 = torch.sigmoid(z1)
-    z2 = net["W2"] @ a1 + net["b2"]
-    y = torch.sigmoid(z2)
-    return {"z1": z1, "a1": a1, "z2": z2, "y": y, "l": 0.5 * ((y - net["y_hat"]) ** 2).sum()}
-
-
-def autograd_gradients(net: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """∂l/∂w for every weight and bias, computed by ``torch.autograd``."""
-    leaves = {k: (v.detach().clone().requires_grad_(k in WEIGHTS)) for k, v in net.items()}
-    toy_forward(leaves)["l"].backward()
-    return {k: leaves[k].grad for k in WEIGHTS}
-
-
-def compare_with_autograd(net: Mapping[str, torch.Tensor],
-                          dz_dw: Mapping[str, torch.Tensor],
-                          dl_dz: Mapping[str, torch.Tensor]) -> pd.DataFrame:
-    """The backprop grader: forward (∂z/∂w) × backward (∂l/∂z) vs autograd, one row per weight.
-
-    ``dz_dw[name]`` and ``dl_dz[name]`` have the shape of weight ``name``: entry [i, j] of
-    ``W`` feeds neuron i, so ``dl_dz["W1"][i, j]`` is ∂l/∂z1_i.
-    """
-    auto = autograd_gradients(net)
+def backprop_table(dz_dw: Mapping[str, torch.Tensor], dl_dz: Mapping[str, torch.Tensor],
+                   autograd: Mapping[str, torch.Tensor]) -> pd.DataFrame:
+    """One row per weight: forward value ∂z/∂w, backward value ∂l/∂z, their product and
+    autograd's ∂l/∂w. Each entry has its weight's shape (broadcast if needed)."""
     rows = []
     for name in WEIGHTS:
-        shape = net[name].shape
-        forward = torch.as_tensor(dz_dw[name], dtype=torch.float64).expand(shape).reshape(-1)
-        backward = torch.as_tensor(dl_dz[name], dtype=torch.float64).expand(shape).reshape(-1)
-        for idx, (f, b, a) in enumerate(zip(forward, backward, auto[name].reshape(-1),
-                                            strict=True)):
+        shape = autograd[name].shape
+        columns = [torch.as_tensor(t[name], dtype=torch.float64).expand(shape).reshape(-1)
+                   for t in (dz_dw, dl_dz, autograd)]
+        for idx, (f, b, a) in enumerate(zip(*columns, strict=True)):
             label = f"{name}[{idx // shape[1]}, {idx % shape[1]}]" if len(shape) == 2 else \
                 f"{name}[{idx}]"
-            diff = abs(float(f * b - a))
             rows.append({"weight": label, "∂z/∂w (forward)": float(f),
                          "∂l/∂z (backward)": float(b), "product": float(f * b),
-                         "autograd ∂l/∂w": float(a), "|difference|": diff,
-                         "ok": "✓" if diff < 1e-6 else "✗"})
+                         "autograd ∂l/∂w": float(a), "|difference|": abs(float(f * b - a))})
     return pd.DataFrame(rows)
+
+
+def relu_network(seed: int = 3) -> dict[str, torch.Tensor]:
+    """Exercise 3's 3-4-2 network (float64): ``x``, ``y_hat``, ``W1``, ``b1``, ``W2``, ``b2``.
+
+    The seed leaves some hidden neurons inactive (z1 < 0), so ReLU'(z1) matters.
+    """
+    g = torch.Generator().manual_seed(seed)
+    rand = lambda *shape: torch.randn(*shape, generator=g, dtype=torch.float64)  # noqa: E731
+    return {"x": rand(3), "y_hat": rand(2), "W1": rand(4, 3), "b1": rand(4), "W2": rand(2, 4),
+            "b2": rand(2)}
+
+
+def _relu_network_gradients(net: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Autograd's ∂l/∂w of l = ½‖W2·ReLU(W1·x + b1) + b2 − ŷ‖² (the checker's reference)."""
+    leaves = {k: net[k].clone().requires_grad_() for k in WEIGHTS}
+    y = leaves["W2"] @ torch.relu(leaves["W1"] @ net["x"] + leaves["b1"]) + leaves["b2"]
+    (0.5 * ((y - net["y_hat"]) ** 2).sum()).backward()
+    return {k: v.grad for k, v in leaves.items()}
+
+
+RELU_BACKPROP_HINTS = {
+    "b2": "the output layer is linear, so ∂l/∂z2 = y − ŷ",
+    "W2": "∂l/∂W2[i, j] = ∂l/∂z2_i · a1_j: backward value × forward value, an outer product",
+    "b1": "∂l/∂z1 = ReLU'(z1) · (W2ᵀ ∂l/∂z2), where ReLU'(z) is 1 for z > 0 and 0 otherwise",
+    "W1": "∂l/∂W1[i, j] = ∂l/∂z1_i · x_j",
+}
+
+
+def check_relu_backprop(fn: Callable[..., Mapping[str, torch.Tensor]]) -> str:
+    """Exercise 3: ``fn(x, y_hat, W1, b1, W2, b2)`` returns ∂l/∂w for every weight by hand."""
+    def body() -> None:
+        net = relu_network()
+        grads = attempt(fn, **net)
+        expect(isinstance(grads, Mapping) and set(WEIGHTS) <= set(grads),
+               f"return a dict with the keys {', '.join(WEIGHTS)}.")
+        truth = _relu_network_gradients(net)
+        for name in ("b2", "W2", "b1", "W1"):  # in the order backprop computes them
+            expect_shape(grads[name], net[name].shape, f"∂l/∂{name}")
+            expect_close(grads[name], truth[name], f"∂l/∂{name}",
+                         hint=f"Hint: {RELU_BACKPROP_HINTS[name]}.", atol=1e-9)
+    return report("backprop through a ReLU layer", body, success="it matches autograd.")
 
 
 # --------------------------------------------------------------------------- Pokémon CP
