@@ -25,6 +25,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from course_utils.checkpoint import load_checkpoint, save_checkpoint
 from course_utils.device import device
+from course_utils.exercises import Mistake, NotAttempted, attempt, expect, report
 from course_utils.plots import COLORS
 from course_utils.runtime import environment
 
@@ -146,21 +147,29 @@ def puzzle_answer(expression: str) -> tuple[int, ...]:
 
 
 def check_shape_puzzles(answers: Mapping[int, Sequence[int] | None], reveal: bool = False) -> str:
-    """Advisory check of ``{puzzle number: shape}``; ``reveal=True`` also prints the answers."""
-    lines, correct = [], 0
-    for number, expression in enumerate(SHAPE_PUZZLES, start=1):
-        truth, given = puzzle_answer(expression), answers.get(number)
-        if given is None:
-            mark, note = "·", "not answered yet"
-        elif tuple(given) == truth:
-            mark, note, correct = "✓", "", correct + 1
-        else:
-            mark, note = "✗", f"you said {tuple(given)}"
-        if reveal:
-            note = f"{note}  → {truth}".strip()
-        lines.append(f"{mark} {number:>2}. {expression:<55} {note}".rstrip())
-    lines.append(f"{correct}/{len(SHAPE_PUZZLES)} correct")
-    return "\n".join(lines)
+    """Exercise 1: mark ``{puzzle number: shape}``; ``reveal=True`` also prints the answers.
+
+    Prints one line per puzzle, then the verdict line; returns the verdict.
+    """
+    def body() -> None:
+        if all(answers.get(number) is None for number in range(1, len(SHAPE_PUZZLES) + 1)) \
+                and not reveal:
+            raise NotAttempted
+        correct = 0
+        for number, expression in enumerate(SHAPE_PUZZLES, start=1):
+            truth, given = puzzle_answer(expression), answers.get(number)
+            if given is None:
+                mark, note = "·", "not answered yet"
+            elif tuple(given) == truth:
+                mark, note, correct = "✓", "", correct + 1
+            else:
+                mark, note = "✗", f"you said {tuple(given)}"
+            if reveal:
+                note = f"{note}  → {truth}".strip()
+            print(f"{mark} {number:>2}. {expression:<55} {note}".rstrip())
+        if correct < len(SHAPE_PUZZLES):
+            raise Mistake(f"{correct}/{len(SHAPE_PUZZLES)} correct; Demo 1 shows each operation.")
+    return report("ten shape puzzles", body, success=f"{len(SHAPE_PUZZLES)}/10 correct.")
 
 
 # --------------------------------------------------------------------------- data loader
@@ -217,40 +226,40 @@ def demo_dataloader(n: int = 10, batch_size: int = 3, shuffle: bool = True,
 
 
 def check_batches_per_epoch(fn: Callable[[int, int, bool], int]) -> str:
-    """Advisory check of ``fn(n, batch_size, drop_last)`` against ``len(DataLoader(...))``."""
-    cases = [(n, bs, drop) for n in (1, 9, 10, 12, 100) for bs in (1, 3, 4, 10, 32)
-             for drop in (False, True)]
-    for n, bs, drop in cases:
-        truth = len(DataLoader(range(n), batch_size=bs, drop_last=drop))
-        got = fn(n, bs, drop)
-        if got is None:
-            return "· not written yet: return the number of batches"
-        if got != truth:
-            return (f"✗ n={n}, batch_size={bs}, drop_last={drop}: you give {got}, "
-                    f"len(DataLoader(...)) is {truth}")
-    return f"✓ all {len(cases)} cases match len(DataLoader(...))"
+    """Exercise 2: ``fn(n, batch_size, drop_last)`` equals ``len(DataLoader(...))``."""
+    def body() -> None:
+        for n in (1, 9, 10, 12, 100):
+            for bs in (1, 3, 4, 10, 32):
+                for drop in (False, True):
+                    truth = len(DataLoader(range(n), batch_size=bs, drop_last=drop))
+                    got = attempt(fn, n, bs, drop)
+                    expect(got == truth, f"n={n}, batch_size={bs}, drop_last={drop}: you give "
+                                         f"{got}, len(DataLoader(...)) is {truth}.")
+    return report("batches per epoch", body, success="all 50 cases match len(DataLoader(...)).")
 
 
 # --------------------------------------------------------------------------- models and loops
 
 
-def check_small_mlp(model: nn.Module) -> str:
-    """Advisory check that ``model`` is the 10 → 32 → 1 sigmoid network of the Checks."""
-    try:
-        out = model(torch.zeros(4, 10))
-    except Exception as error:  # report any error to the learner
-        hint = ""
-        if "not callable" in str(error):
-            hint = " (a trailing comma in __init__ turns a layer into a tuple)"
-        return f"✗ model(torch.zeros(4, 10)) raised {type(error).__name__}: {error}{hint}"
-    n_params = sum(p.numel() for p in model.parameters())
-    if tuple(out.shape) != (4, 1):
-        return f"✗ output shape is {tuple(out.shape)}; expected (4, 1)"
-    if n_params != 385:
-        return f"✗ {n_params} parameters; expected 10·32 + 32 + 32·1 + 1 = 385"
-    if not any(isinstance(m, nn.Sigmoid) for m in model.modules()):
-        return "✗ no registered nn.Sigmoid: assign it to an attribute without a trailing comma"
-    return "✓ output (4, 1), 385 parameters, every layer registered"
+def check_small_mlp(build: Callable[[], nn.Module]) -> str:
+    """Exercise 3: ``build()`` returns the 10 → 32 → 1 sigmoid network of the Checks."""
+    def body() -> None:
+        model = attempt(build)
+        try:
+            out = model(torch.zeros(4, 10))
+        except Exception as error:  # report the learner's error in words
+            hint = " (a trailing comma in __init__ turns a layer into a tuple)" \
+                if "not callable" in str(error) else ""
+            raise Mistake(f"model(torch.zeros(4, 10)) raised {type(error).__name__}: "
+                          f"{error}{hint}") from None
+        expect(tuple(out.shape) == (4, 1), f"the output shape is {tuple(out.shape)}; "
+                                           "expected (4, 1): one number per sample.")
+        n_params = sum(p.numel() for p in model.parameters())
+        expect(n_params == 385, f"{n_params} parameters; expected 10·32 + 32 + 32·1 + 1 = 385.")
+        expect(any(isinstance(m, nn.Sigmoid) for m in model.modules()),
+               "no registered nn.Sigmoid: assign it to an attribute without a trailing comma.")
+    return report("fix the model", body, success="output (4, 1), 385 parameters, every layer "
+                                                 "registered.")
 
 
 def _batch_loss_and_grads(model: nn.Module, x: torch.Tensor, y: torch.Tensor,
