@@ -168,6 +168,12 @@ GLOSSARY: dict[str, str] = {
     "feature map": "特徵圖",
     "pooling": "池化",
     "spatial transformer": "空間轉換器",
+    "max pooling": "最大池化",
+    "mean pooling": "平均池化",
+    "fully connected layer": "全連接層",
+    "bilinear interpolation": "雙線性內插",
+    "1×1 convolution": "1×1 卷積",
+    "global average pooling": "全域平均池化",
     # HW02-HW05
     "confusion matrix": "混淆矩陣",
     "phoneme": "音素",

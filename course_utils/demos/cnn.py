@@ -1,13 +1,15 @@
-"""Demos and self-checks of L03 (convolution, receptive field, pooling, CNN vs MLP, spatial
-transformer, classic architectures).
+"""Figure and widget plumbing, data and exercise checkers of L03 (convolution, receptive field,
+pooling, CNN vs MLP, spatial transformer, classic architectures).
 
 Every ``demo_*`` function is pure: ``demo(**params) -> (figure, numbers)``; its defaults are
-the notebook's default widget state. Models live in :mod:`course_utils.models.cnn`.
+the notebook's default widget state. The convolution, pooling, receptive-field arithmetic and
+residual block are written in the notebook; reusable models live in
+:mod:`course_utils.models.cnn`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -19,6 +21,7 @@ from sklearn.datasets import load_sample_image
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from course_utils.exercises import attempt, expect, expect_close, expect_shape, report
 from course_utils.models.cnn import affine_warp, conv_output_size, conv_params, count_params
 from course_utils.runtime import Profile
 from course_utils.toy_data import digits
@@ -63,18 +66,12 @@ def conv2d(image: np.ndarray, kernel, stride: int = 1, padding: int = 0) -> np.n
     return F.conv2d(x, w, stride=stride, padding=padding)[0, 0].numpy()
 
 
-def output_size_matches(ns=(5, 6, 7, 32), ks=(1, 3, 5), ss=(1, 2, 3), ps=(0, 1, 2)) -> bool:
-    """⌊(n + 2p − k)/s⌋ + 1 equals ``nn.Conv2d``'s output side on every case of the grid."""
-    for n in ns:
-        for k in ks:
-            for s in ss:
-                for p in ps:
-                    if k > n + 2 * p:
-                        continue
-                    out = nn.Conv2d(1, 1, k, s, p)(torch.zeros(1, 1, n, n)).shape[-1]
-                    if out != conv_output_size(n, k, s, p):
-                        return False
-    return True
+
+def _subplots(*args, **kwargs):
+    """``plt.subplots`` whose figure is closed at once: it shows only where a cell returns it."""
+    fig, axes = plt.subplots(*args, **kwargs)
+    plt.close(fig)
+    return fig, axes
 
 
 def _show(ax, img, title, cmap="gray", annotate=False):
@@ -102,7 +99,7 @@ def demo_convolution(
         )
     img = GRID_6x6 if image == "6x6 grid" else photo(48)
     fmap = conv2d(img, kernel, stride, padding)
-    fig, axes = plt.subplots(1, 3, figsize=(9, 3.2))
+    fig, axes = _subplots(1, 3, figsize=(9, 3.2))
     small = img.shape[0] <= 8
     _show(axes[0], img, f"input {img.shape[0]}×{img.shape[1]}", annotate=small)
     _show(
@@ -129,28 +126,21 @@ def demo_convolution(
     }
 
 
-def receptive_field(layers: int, kernel: int = 3, size: int = 21) -> int:
-    """Side of the input region that changes the center output of ``layers`` stacked k×k convs,
-    measured as the footprint of the nonzero input gradient."""
-    net = nn.Sequential(
-        *[nn.Conv2d(1, 1, kernel, padding=kernel // 2, bias=False) for _ in range(layers)]
-    )
-    for conv in net:
-        nn.init.constant_(conv.weight, 1.0)
-    x = torch.zeros(1, 1, size, size, requires_grad=True)
-    net(x)[0, 0, size // 2, size // 2].backward()
-    rows = (x.grad[0, 0].abs() > 0).any(1).nonzero()
-    return int(rows.max() - rows.min() + 1)
-
 
 def demo_parameters(
-    kernel: int = 3, channels: int = 64, layer: int = 2, row: int = 10, col: int = 10
+    receptive_field: Callable[[Sequence[tuple[int, int]]], int],
+    kernel: int = 3,
+    channels: int = 64,
+    layer: int = 2,
+    row: int = 10,
+    col: int = 10,
 ) -> tuple[Figure, Numbers]:
-    """FC vs conv parameters on 100×100×3, and the receptive field of a layer-L neuron."""
+    """FC vs conv parameters on 100×100×3, and the receptive field of a layer-L neuron given by
+    the notebook's ``receptive_field([(kernel, stride), ...])``."""
     fc = 100 * 100 * 3 * channels + channels
     conv = conv_params(3, channels, kernel)
-    rf = receptive_field(layer, kernel)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.6))
+    rf = receptive_field([(kernel, 1)] * layer)
+    fig, (ax1, ax2) = _subplots(1, 2, figsize=(9, 3.6))
     ax1.bar(
         ["fully connected", f"conv {kernel}×{kernel}"], [fc, conv], color=["tab:red", "tab:blue"]
     )
@@ -204,7 +194,7 @@ def pool(x: np.ndarray, kind: str = "max", size: int = 2) -> np.ndarray:
 def demo_pooling(size: int = 2) -> tuple[Figure, Numbers]:
     """Max vs mean pooling on a photo (object survives) and a Go board (move positions do not)."""
     img, board = photo(64), go_board()
-    fig, axes = plt.subplots(2, 3, figsize=(9, 6))
+    fig, axes = _subplots(2, 3, figsize=(9, 6))
     for ax, a, t in zip(
         axes[0],
         (img, pool(img, "max", size), pool(img, "mean", size)),
@@ -315,7 +305,7 @@ def demo_transform_accuracy(
     """Test accuracy of each model on images rotated by ``angle`` and zoomed by ``scale``."""
     xt = transform(x, angle, scale)
     accs = {name: accuracy(m, xt, y) for name, m in models.items()}
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.4), gridspec_kw={"width_ratios": [1, 2]})
+    fig, (ax1, ax2) = _subplots(1, 2, figsize=(9, 3.4), gridspec_kw={"width_ratios": [1, 2]})
     _show(
         ax1, xt[0].permute(1, 2, 0).clamp(0, 1).numpy(), f"test image, {angle:.0f}°, ×{scale:.2f}"
     )
@@ -345,7 +335,7 @@ def demo_spatial_transformer(
     out = affine_warp(img, theta, mode)
     out[..., 12:36, 12:36].sum().backward()
     grad = theta.grad[0]
-    fig, axes = plt.subplots(1, 3, figsize=(9, 3.2))
+    fig, axes = _subplots(1, 3, figsize=(9, 3.2))
     _show(axes[0], img[0, 0].numpy(), "input")
     _show(axes[1], out[0, 0].detach().numpy(), f"output ({mode})")
     _show(axes[2], grad.numpy(), "∂L/∂θ (2×3)", "RdBu_r", annotate=True)
@@ -394,7 +384,7 @@ def demo_inception_budget(
         direct = conv_params(c_in, c2, 3) + conv_params(c_in, c3, 5)
     paths = {"1×1": block.p1, "1×1→3×3": block.p2, "1×1→5×5": block.p3, "pool→1×1": block.p4}
     params = {k: count_params(v) for k, v in paths.items()}
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.3))
+    fig, (ax1, ax2) = _subplots(1, 2, figsize=(9, 3.3))
     ax1.bar(list(paths), [c1, c2, c3, c4], color="tab:blue")
     ax1.set(title=f"Output channels (total {c1 + c2 + c3 + c4})", ylabel="channels", xlabel="path")
     ax2.bar(list(paths), list(params.values()), color="tab:orange")
@@ -408,18 +398,6 @@ def demo_inception_budget(
         "3×3 and 5×5 without 1×1 reduction": direct,
     }
 
-
-def one_by_one_equals_linear(seed: int = 0) -> float:
-    """Max |1×1 conv(x) − Linear applied to every pixel's channel vector| with shared weights."""
-    g = torch.Generator().manual_seed(seed)
-    conv = nn.Conv2d(8, 5, 1)
-    lin = nn.Linear(8, 5)
-    with torch.no_grad():
-        lin.weight.copy_(conv.weight[:, :, 0, 0])
-        lin.bias.copy_(conv.bias)
-        x = torch.randn(2, 8, 6, 6, generator=g)
-        per_pixel = lin(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
-        return (conv(x) - per_pixel).abs().max().item()
 
 
 def digits_images(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -446,7 +424,7 @@ def plot_plain_vs_residual(
     histories: Mapping[str, History], grads: Mapping[str, list[float]]
 ) -> Figure:
     """Training loss per epoch and per-layer gradient norms of plain vs residual deep nets."""
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, (ax1, ax2) = _subplots(1, 2, figsize=(10, 3.6))
     for name, h in histories.items():
         ax1.plot(range(1, h.epochs + 1), h.train_loss, marker="o", label=name)
         ax2.semilogy(range(1, len(grads[name]) + 1), grads[name], marker=".", label=name)
@@ -465,7 +443,7 @@ def plot_plain_vs_residual(
 def plot_filter_directions() -> Figure:
     """Sketch: in speech a filter slides along frequency; in text it slides along time."""
     rng = np.random.default_rng(0)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3.2))
+    fig, (ax1, ax2) = _subplots(1, 2, figsize=(9, 3.2))
     ax1.imshow(rng.random((20, 40)) ** 3, aspect="auto", origin="lower", cmap="magma")
     ax1.add_patch(Rectangle((10, 2), 40 - 20, 4, fill=False, ec="cyan", lw=2, label="filter"))
     ax1.annotate("", (16, 16), (16, 5), arrowprops=dict(arrowstyle="->", color="cyan", lw=2))
@@ -484,20 +462,97 @@ def plot_filter_directions() -> Figure:
     return fig
 
 
-def check_param_answer(
-    answer: int | None, c_in: int = 64, c_out: int = 128, kernel: int = 3
-) -> bool:
-    """Advisory self-check of the "compute #params" exercise: a k×k conv c_in → c_out with bias."""
-    truth = conv_params(c_in, c_out, kernel)
-    if answer is None:
-        print(
-            f"Set my_answer: parameters of a {kernel}×{kernel} conv, {c_in} → {c_out} channels."
-        )
-        return False
-    ok = int(answer) == truth
-    print(
-        "✓ correct"
-        if ok
-        else f"✗ not {answer}: count c_out·(c_in·k² + 1), the +1 is each filter's bias"
-    )
-    return ok
+# ---------------------------------------------------------------- exercise checkers
+def check_locally_connected_params(fn: Callable[[int, int, int, int], int]) -> str:
+    """Exercise: parameters of a layer with receptive fields but no sharing (stride 1, no pad)."""
+
+    def body():
+        got = attempt(fn, 6, 1, 1, 3)
+        shared = conv_params(1, 1, 3)
+        expect(got != shared, f"locally_connected_params(6, 1, 1, 3) = {got}, the count of a "
+               "conv layer: without sharing, every output position has its own filters.")
+        expect(got != 36 * shared, "for n = 6, k = 3 there are not 6×6 output positions: use "
+               "the feature-map side n − k + 1.")
+        expect(got != 16 * 9, "locally_connected_params(6, 1, 1, 3) = 144 counts the weights "
+               "only: every filter also has a bias.")
+        expect(got == 160, f"locally_connected_params(6, 1, 1, 3) = {got}, expected 160 "
+               "(4×4 positions, each with one 3×3 filter and a bias).")
+        got = attempt(fn, 100, 3, 64, 3)
+        expect(got == 98 * 98 * conv_params(3, 64, 3), f"locally_connected_params(100, 3, 64, 3) "
+               f"= {got}: count c_out filters of c_in·k² weights + 1 bias at each output position.")
+
+    return report("Locally connected layer (no parameter sharing)", body,
+                  "Sharing divides this by the number of output positions.")
+
+
+def check_avg_pool2d(fn: Callable[[torch.Tensor, int, int], torch.Tensor]) -> str:
+    """Exercise: mean pooling of (N, C, H, W) with kernel ``k`` and stride ``s``."""
+
+    def body():
+        x = torch.randn(2, 3, 9, 9, generator=torch.Generator().manual_seed(0))
+        for k, s in ((2, 2), (3, 2)):
+            out = attempt(fn, x, k, s)
+            expected = F.avg_pool2d(x, k, s)
+            expect_shape(out, expected.shape, f"avg_pool2d(x of shape (2, 3, 9, 9), k={k}, s={s})")
+            expect(not torch.allclose(out, F.max_pool2d(x, k, s)), "you took the maximum of each "
+                   "window: mean pooling averages it.")
+            expect_close(out, expected, f"avg_pool2d(x, k={k}, s={s})", hint="average each k×k "
+                         "window separately for every channel; windows start every s pixels.")
+
+    return report("Mean pooling", body, "It has no parameters, like max pooling.")
+
+
+def check_feature_map_side(fn: Callable[[int, Sequence[tuple[int, int, int]]], int]) -> str:
+    """Exercise: the output side after a stack of (kernel, stride, padding) layers."""
+    cases = [
+        (6, [(3, 1, 0)]),
+        (32, [(3, 1, 1), (2, 2, 0), (3, 1, 1), (2, 2, 0)]),
+        (224, [(11, 4, 0), (3, 2, 0), (5, 1, 2), (3, 2, 0)]),
+        (7, [(3, 2, 1)]),
+    ]
+
+    def body():
+        for n, layers in cases:
+            got = attempt(fn, n, layers)
+            net = nn.Sequential(*[nn.Conv2d(1, 1, k, s, p, device="meta") for k, s, p in layers])
+            truth = net(torch.empty(1, 1, n, n, device="meta")).shape[-1]
+            expect(isinstance(got, int) or float(got).is_integer(), f"feature_map_side({n}, "
+                   f"{layers}) = {got} is not a whole number: round ⌊·⌋ down at every layer.")
+            expect(got == truth, f"feature_map_side({n}, {layers}) = {got}, but nn.Conv2d gives "
+                   f"{truth}: apply ⌊(n + 2p − k)/s⌋ + 1 once per layer, to the previous side.")
+
+    return report("Feature-map side of a stack", body)
+
+
+def _bilinear_reference(img: torch.Tensor, x: float, y: float) -> float:
+    """The value of ``img`` (H, W) at column ``x``, row ``y`` by ``F.grid_sample``."""
+    h, w = img.shape
+    grid = torch.tensor([[[[2 * x / (w - 1) - 1, 2 * y / (h - 1) - 1]]]], dtype=img.dtype)
+    return F.grid_sample(img[None, None], grid, align_corners=True).item()
+
+
+def check_bilinear(fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]) -> str:
+    """Exercise: bilinear interpolation at a non-integer pixel position, with its gradient."""
+
+    def body():
+        img = torch.arange(20.0).view(4, 5) ** 1.5
+        for x, y in ((1.0, 2.0), (1.25, 0.5), (3.7, 2.2)):
+            got = attempt(fn, img, torch.tensor(x), torch.tensor(y))
+            expect_shape(got, (), f"bilinear(img, {x}, {y})")
+            near = img[round(y), round(x)].item()
+            if (x, y) != (1.0, 2.0):
+                expect(abs(float(got) - near) > 1e-4, f"bilinear(img, {x}, {y}) = {float(got):.4g}"
+                       " is the nearest pixel: rounding gives no gradient; mix the 4 neighbours.")
+            expect_close(got, _bilinear_reference(img, x, y), f"bilinear(img, x={x}, y={y})",
+                         hint="x is the column and y the row; weight each of the 4 neighbours by "
+                         "(1 − distance) along each axis.")
+        x = torch.tensor(1.25, requires_grad=True)
+        value = torch.as_tensor(attempt(fn, img, x, torch.tensor(0.5)))
+        expect(value.requires_grad, "no gradient reaches x: compute the weights from x with "
+               "torch operations (floor is fine, .item() or float() is not).")
+        value.backward()
+        slope = _bilinear_reference(img, 2.0, 0.5) - _bilinear_reference(img, 1.0, 0.5)
+        expect_close(x.grad, slope, "∂ bilinear / ∂x at (1.25, 0.5)",
+                     hint="along x the gradient is the right minus the left neighbour.")
+
+    return report("Bilinear sampling", body, "This is why a spatial transformer can learn θ.")
