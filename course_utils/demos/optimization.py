@@ -1,15 +1,18 @@
 """Demos of L02b (optimization: critical points, batch size, momentum, adaptive learning
-rates, schedules and the optimizers beyond Adam).
+rates, schedules and the optimizers beyond Adam): figure and widget plumbing, data and the
+exercise checkers.
 
 Every ``demo_*`` function is pure: ``demo(**params) -> (figure, numbers)``; its defaults are
-the notebook's default widget state. The update rules themselves live in
-:mod:`course_utils.optimizers`.
+the notebook's default widget state. The update rules, the Hessian test and the schedules are
+written in the notebook and checked there against ``torch.optim``; the demos run the
+``torch.optim`` versions.
 """
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -20,15 +23,47 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 from torch.func import functional_call
+from torch.optim import lr_scheduler
 from torch.utils.data import DataLoader, TensorDataset
 
-from course_utils import optimizers as O
+from course_utils.exercises import Mistake, attempt, expect, expect_close, report
 from course_utils.plots import COLORS, plot_error_surface
 from course_utils.runtime import Profile
 from course_utils.toy_data import digits
 from course_utils.training import accuracy, evaluate, fit
 
 Numbers = dict[str, object]
+OptimizerFactory = Callable[[list[torch.Tensor]], torch.optim.Optimizer]
+SchedulerFactory = Callable[[torch.optim.Optimizer], lr_scheduler.LRScheduler]
+
+
+def torch_path(make_opt: OptimizerFactory, theta0: torch.Tensor,
+               grad_fn: Callable[[torch.Tensor], torch.Tensor], steps: int,
+               schedule: SchedulerFactory | None = None) -> torch.Tensor:
+    """The (steps + 1, n) iterates of a ``torch.optim`` optimizer fed ``grad_fn(θ)``."""
+    p = theta0.detach().clone().requires_grad_(True)
+    opt = make_opt([p])
+    sched = schedule(opt) if schedule else None
+    path = [p.detach().clone()]
+    for _ in range(steps):
+        p.grad = grad_fn(p.detach().clone())
+        opt.step()
+        if sched:
+            sched.step()
+        path.append(p.detach().clone())
+    return torch.stack(path)
+
+
+def lr_sequence(schedule: SchedulerFactory, steps: int, lr: float = 1.0) -> torch.Tensor:
+    """η^t for t = 0 … steps − 1 of a ``torch.optim.lr_scheduler`` (float64)."""
+    opt = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=lr)
+    sched = schedule(opt)
+    lrs = []
+    for _ in range(steps):
+        lrs.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return torch.tensor(lrs, dtype=torch.float64)
 
 
 # --------------------------------------------------------------------------- critical points
@@ -42,68 +77,34 @@ CRITICAL_SURFACES: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 """Demo 1's surfaces as functions of a 2-vector θ (for the 1-1-1 network θ = (w₁, w₂))."""
 
 
-def gradient_and_hessian(surface: str, theta: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
-    """The gradient g and the Hessian H of a :data:`CRITICAL_SURFACES` loss at θ (autograd)."""
-    f = CRITICAL_SURFACES[surface]
-    p = torch.tensor(theta, dtype=torch.float64)
-    g = torch.autograd.functional.jacobian(f, p)
-    H = torch.autograd.functional.hessian(f, p)
-    return g.numpy(), H.numpy()
-
-
-def classify_critical_point(eigenvalues: Sequence[float], tol: float = 1e-8) -> str:
-    """PD → local minimum, ND → local maximum, mixed signs → saddle point."""
-    ev = np.asarray(eigenvalues)
-    if np.all(ev > tol):
-        return "local minimum"
-    if np.all(ev < -tol):
-        return "local maximum"
-    if ev.min() < -tol and ev.max() > tol:
-        return "saddle point"
-    return "undecided (zero eigenvalue)"
-
-
-def escape_direction(H: np.ndarray) -> tuple[float, np.ndarray]:
-    """The most negative eigenvalue λ of H and its unit eigenvector u (λ ≥ 0: no escape)."""
-    ev, vecs = np.linalg.eigh(H)
-    u = vecs[:, 0] * (1 if vecs[:, 0].sum() >= 0 else -1)
-    return float(ev[0]), u
-
-
-def surface_loss(surface: str, theta: Sequence[float]) -> float:
-    return float(CRITICAL_SURFACES[surface](torch.tensor(theta, dtype=torch.float64)))
-
-
 def demo_critical_point(surface: str = "1-1-1 network (1 − w₁w₂)²", w1: float = 0.0,
-                        w2: float = 0.0, escape_steps: int = 1,
-                        step: float = 0.1) -> tuple[Figure, Numbers]:
-    """Demo 1: Hessian, eigenvalues and label at (w1, w2); step along u of a negative λ."""
-    theta = np.array([w1, w2], dtype=float)
-    g, H = gradient_and_hessian(surface, theta)
-    ev = np.linalg.eigvalsh(H)
-    lam, u = escape_direction(H)
-    path = [theta]
-    if lam < 0:
-        for _ in range(escape_steps):
-            path.append(path[-1] + step * u)
-    path = np.array(path)
+                        w2: float = 0.0, escape_steps: int = 1, step: float = 0.1, *,
+                        classify: Callable[[torch.Tensor], str]) -> tuple[Figure, Numbers]:
+    """Demo 1: g, the Hessian's eigenvalues and ``classify(eigenvalues)`` at (w1, w2); steps
+    along the eigenvector u of the most negative eigenvalue."""
     f = CRITICAL_SURFACES[surface]
+    theta = torch.tensor([w1, w2], dtype=torch.float64)
+    g = torch.autograd.functional.jacobian(f, theta)
+    lam, U = torch.linalg.eigh(torch.autograd.functional.hessian(f, theta))
+    u = U[:, 0] * (1 if U[:, 0].sum() >= 0 else -1)
+    path = [theta] + [theta + k * step * u for k in range(1, escape_steps + 1) if lam[0] < 0]
+    path = torch.stack(path).numpy()
     fig, ax = plt.subplots(figsize=(6.2, 4.6))
     plt.close(fig)
     plot_error_surface(lambda a, b: f(torch.as_tensor(np.stack([a, b]))).numpy(),
                        (-2, 2), (-2, 2), title=f"{surface}", ax=ax)
-    ax.plot(*theta, "ko", ms=7, label="θ′ (critical point?)")
-    if lam < 0:
-        ax.annotate("", xy=theta + 0.8 * u, xytext=theta,
+    ax.plot(w1, w2, "ko", ms=7, label="θ′ (critical point?)")
+    if lam[0] < 0:
+        ax.annotate("", xy=(theta + 0.8 * u).numpy(), xytext=theta.numpy(),
                     arrowprops={"arrowstyle": "->", "color": "k", "lw": 2})
-        ax.plot(path[:, 0], path[:, 1], "m.-", ms=8, label=f"escape steps along u (λ = {lam:.2g})")
+        ax.plot(path[:, 0], path[:, 1], "m.-", ms=8,
+                label=f"escape steps along u (λ = {lam[0]:.2g})")
     ax.set(xlabel="w₁ (or x)", ylabel="w₂ (or y)")
     ax.legend(loc="lower left")
-    numbers = {"‖g‖": float(np.linalg.norm(g)), "eigenvalues": ev.round(6),
-               "type": classify_critical_point(ev) if np.linalg.norm(g) < 1e-8
-               else "not critical (g ≠ 0)",
-               "L(θ′)": surface_loss(surface, theta), "L after escape": surface_loss(surface,
-                                                                                     path[-1])}
+    critical = bool(g.norm() < 1e-8)
+    numbers = {"‖g‖": float(g.norm()), "eigenvalues": lam.numpy().round(6),
+               "type": classify(lam) if critical else "not critical (g ≠ 0)",
+               "L(θ′)": float(f(theta)), "L after escape": float(f(torch.from_numpy(path[-1])))}
     return fig, numbers
 
 
@@ -152,9 +153,10 @@ def hessian_at_convergence(seed: int, hidden: int = 16, steps: int = 1500,
     theta = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
     loss = flat_loss(model, x, y)
     g = torch.autograd.functional.jacobian(loss, theta)
-    ev = np.linalg.eigvalsh(torch.autograd.functional.hessian(loss, theta).numpy())
-    return {"seed": seed, "parameters": theta.numel(), "training loss": float(loss(theta)),
-            "‖g‖": float(g.norm()), "minimum ratio": float((ev > 0).mean()), "eigenvalues": ev}
+    ev = torch.linalg.eigvalsh(torch.autograd.functional.hessian(loss, theta)).numpy()
+    return {"seed": seed, "steps": steps, "parameters": theta.numel(),
+            "training loss": float(loss(theta)), "‖g‖": float(g.norm()),
+            "minimum ratio": float((ev > 0).mean()), "eigenvalues": ev}
 
 
 def plot_hessian_spectrum(runs: Sequence[dict]) -> Figure:
@@ -228,32 +230,48 @@ def time_per_update(batch_sizes: Sequence[int], updates: int = 20, width: int = 
     return pd.DataFrame(rows)
 
 
-def batch_size_lab(batch_sizes: Sequence[int], epochs: int, lr: float = 0.05, seed: int = 0,
-                   profile: Profile | None = None) -> pd.DataFrame:
-    """Train the digits MLP with plain SGD for the same number of epochs at each B."""
+def batch_size_lab(batch_sizes: Sequence[int], *, epochs: int | None = None,
+                   updates: int | None = None, lr: float = 0.05, seed: int = 0) -> pd.DataFrame:
+    """Plain SGD on the digits MLP at each B, with the same number of ``epochs`` (so B = 1297
+    makes one update per epoch) or the same number of ``updates`` (so small B sees fewer
+    examples). Exactly one budget is given; shuffled every epoch."""
+    if (epochs is None) == (updates is None):
+        raise ValueError("Give exactly one budget: epochs=… or updates=….")
     x, y, xv, yv = digits_split(seed)
     rows = []
     for B in batch_sizes:
         model = digits_mlp(seed=seed)
-        fit(model, loader(x, y, B, True, seed), loss_fn=nn.CrossEntropyLoss(),
-            optimizer=torch.optim.SGD(model.parameters(), lr=lr), epochs=epochs,
-            device=torch.device("cpu"), profile=profile, progress=False)
-        rows.append({"batch size B": B, "updates": epochs * -(-len(x) // B),
+        opt = torch.optim.SGD(model.parameters(), lr=lr)
+        n_updates = updates if updates is not None else epochs * -(-len(x) // B)
+        batches = endless(loader(x, y, B, True, seed))
+        for _ in range(n_updates):
+            xb, yb = next(batches)
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(xb), yb).backward()
+            opt.step()
+        rows.append({"batch size B": B, "updates": n_updates,
+                     "epochs": round(n_updates * B / len(x), 2) if updates else epochs,
                      "train accuracy": accuracy(model, x, y),
                      "validation accuracy": accuracy(model, xv, yv)})
     return pd.DataFrame(rows)
 
 
-def plot_batch_lab(timing: pd.DataFrame, lab: pd.DataFrame) -> Figure:
+def plot_batch_lab(timing: pd.DataFrame, equal_epochs: pd.DataFrame,
+                   equal_updates: pd.DataFrame) -> Figure:
+    """Time per update and per epoch; validation accuracy under both budgets."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
     plt.close(fig)
     a.loglog(timing["batch size B"], timing["ms per update"], "o-", label="per update")
     a.loglog(timing["batch size B"], timing["ms per epoch"], "s-", label="per epoch")
     a.set(title="Time vs batch size (this machine)", xlabel="batch size B", ylabel="ms")
     a.legend()
-    b.semilogx(lab["batch size B"], lab["train accuracy"], "o-", label="train")
-    b.semilogx(lab["batch size B"], lab["validation accuracy"], "s-", label="validation")
-    b.set(title="Digits, same number of epochs", xlabel="batch size B", ylabel="accuracy")
+    for lab, name, marker in ((equal_epochs, f"same epochs ({equal_epochs['epochs'][0]})", "o"),
+                              (equal_updates, f"same updates ({equal_updates['updates'][0]})",
+                               "s")):
+        b.semilogx(lab["batch size B"], lab["validation accuracy"], marker + "-", label=name)
+    b.axhline(0.1, color="grey", ls=":", label="chance (10 classes)")
+    b.set(title="Digits: validation accuracy vs B", xlabel="batch size B", ylabel="accuracy",
+          ylim=(0, 1.02))
     b.legend()
     fig.tight_layout()
     return fig
@@ -302,12 +320,18 @@ def loss_1d(x):
 
 
 def descend_1d(x0: float, eta: float, momentum: float, steps: int) -> np.ndarray:
-    """Lee's momentum in 1-D: m ← λm − ηg, x ← x + m (λ = 0 is plain gradient descent)."""
-    opt = O.Momentum(eta, momentum, style="lee")
-    xs = [np.array([x0])]
+    """``torch.optim.SGD(lr=η, momentum=λ)`` on the 1-D loss, θ kept in [−4, 4] (λ = 0 is
+    plain gradient descent)."""
+    p = torch.tensor([x0], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=eta, momentum=momentum)
+    xs = [x0]
     for _ in range(steps):
-        xs.append(np.clip(opt.step(xs[-1], grad_1d(xs[-1])), -4, 4))
-    return np.concatenate(xs)
+        p.grad = grad_1d(p.detach().clone())
+        opt.step()
+        with torch.no_grad():
+            p.clamp_(-4, 4)
+        xs.append(p.item())
+    return np.array(xs)
 
 
 def demo_momentum_1d(eta: float = 0.05, momentum: float = 0.9, x0: float = -3.2,
@@ -363,41 +387,40 @@ SURFACES: dict[str, Surface] = {
         (1.8, 1e-3), (0, 2**0.5)),
 }
 
-RACERS = ("SGD", "SGDM", "NAG", "Adagrad", "RMSProp", "Adam", "AdamW", "AMSGrad", "AdaBound",
-          "RAdam", "Lookahead")
+RaceFactory = Callable[[list[torch.Tensor], float, float, float, float], torch.optim.Optimizer]
+RACERS: dict[str, RaceFactory] = {
+    "SGD": lambda ps, lr, b1, b2, a: torch.optim.SGD(ps, lr),
+    "SGDM": lambda ps, lr, b1, b2, a: torch.optim.SGD(ps, lr, momentum=b1),
+    "NAG": lambda ps, lr, b1, b2, a: torch.optim.SGD(ps, lr, momentum=b1, nesterov=True),
+    "Adagrad": lambda ps, lr, b1, b2, a: torch.optim.Adagrad(ps, lr),
+    "RMSProp": lambda ps, lr, b1, b2, a: torch.optim.RMSprop(ps, lr, alpha=a),
+    "Adam": lambda ps, lr, b1, b2, a: torch.optim.Adam(ps, lr, betas=(b1, b2)),
+    "AdamW": lambda ps, lr, b1, b2, a: torch.optim.AdamW(ps, lr, betas=(b1, b2),
+                                                         weight_decay=0.1),
+    "AMSGrad": lambda ps, lr, b1, b2, a: torch.optim.Adam(ps, lr, betas=(b1, b2), amsgrad=True),
+    "NAdam": lambda ps, lr, b1, b2, a: torch.optim.NAdam(ps, lr, betas=(b1, b2)),
+    "RAdam": lambda ps, lr, b1, b2, a: torch.optim.RAdam(ps, lr, betas=(b1, b2)),
+}
+"""The race's ``torch.optim`` racers by lecture name: ``factory(params, η, β₁, β₂, α)``
+(β₁ doubles as SGDM's λ, α is RMSProp's)."""
 
 
-def make_optimizer(name: str, lr: float, beta1: float = 0.9, beta2: float = 0.999,
-                   alpha: float = 0.9, schedule: O.Schedule | None = None) -> O.Optimizer:
-    """A from-scratch optimizer by its lecture name; β₁ doubles as SGDM's λ."""
-    betas = (beta1, beta2)
-    makers = {
-        "SGD": lambda: O.SGD(lr, schedule),
-        "SGDM": lambda: O.Momentum(lr, beta1, schedule=schedule),
-        "NAG": lambda: O.Momentum(lr, beta1, nesterov=True, schedule=schedule),
-        "Adagrad": lambda: O.Adagrad(lr, decay=False, schedule=schedule),
-        "RMSProp": lambda: O.RMSProp(lr, alpha, schedule=schedule),
-        "Adam": lambda: O.Adam(lr, betas, schedule=schedule),
-        "AdamW": lambda: O.AdamW(lr, 0.1, betas=betas, schedule=schedule),
-        "AMSGrad": lambda: O.Adam(lr, betas, amsgrad=True, schedule=schedule),
-        "AdaBound": lambda: O.Adam(lr, betas, bound=(lr, 0.01), schedule=schedule),
-        "RAdam": lambda: O.RAdam(lr, betas, schedule=schedule),
-        "Lookahead": lambda: O.Lookahead(O.Adam(lr, betas, schedule=schedule), k=5, alpha=0.5),
-    }
-    if name not in makers:
-        raise ValueError(f"Unknown optimizer {name!r}; pick one of {', '.join(makers)}.")
-    return makers[name]()
-
-
-def run_path(surface: Surface, opt: O.Optimizer, steps: int,
-             start: Sequence[float] | None = None) -> np.ndarray:
-    """The (steps + 1, 2) path of ``opt`` on ``surface``; stops early if it diverges."""
-    theta = np.array(start if start is not None else surface.start, dtype=float)
-    path = [theta]
+def run_path(surface: Surface, make_opt: OptimizerFactory, steps: int,
+             start: Sequence[float] | None = None,
+             schedule: SchedulerFactory | None = None) -> np.ndarray:
+    """The (steps + 1, 2) path of an optimizer on ``surface``; stops early if it diverges."""
+    p = torch.tensor(start if start is not None else surface.start, dtype=torch.float64,
+                     requires_grad=True)
+    opt = make_opt([p])
+    sched = schedule(opt) if schedule else None
+    path = [p.detach().numpy().copy()]
     for _ in range(steps):
-        theta = opt.step(theta, surface.grad(theta))
-        path.append(theta)
-        if not np.all(np.isfinite(theta)) or np.abs(theta).max() > 1e6:
+        p.grad = torch.from_numpy(surface.grad(path[-1]))
+        opt.step()
+        if sched:
+            sched.step()
+        path.append(p.detach().numpy().copy())
+        if not np.all(np.isfinite(path[-1])) or np.abs(path[-1]).max() > 1e6:
             break
     return np.array(path)
 
@@ -424,10 +447,14 @@ def plot_paths(surface: Surface, paths: dict[str, np.ndarray], title: str) -> Fi
 def demo_optimizer_race(surface: str = "Rosenbrock",
                         racers: Sequence[str] = ("SGD", "SGDM", "Adagrad", "RMSProp", "Adam"),
                         lr: float = 0.01, beta1: float = 0.9, beta2: float = 0.999,
-                        alpha: float = 0.9, steps: int = 300) -> tuple[Figure, Numbers]:
-    """Demo 4b: the chosen optimizers race from the same start on a 2-D surface."""
-    s = SURFACES[surface]
-    paths = {name: run_path(s, make_optimizer(name, lr, beta1, beta2, alpha), steps)
+                        alpha: float = 0.9, steps: int = 300,
+                        extra: Mapping[str, RaceFactory] | None = None) -> tuple[Figure, Numbers]:
+    """Demo 4b: the chosen racers (:data:`RACERS` plus ``extra``) from the same start."""
+    s, makers = SURFACES[surface], {**RACERS, **(extra or {})}
+    unknown = [name for name in racers if name not in makers]
+    if unknown:
+        raise ValueError(f"Unknown racer(s) {unknown}; pick from {', '.join(makers)}.")
+    paths = {name: run_path(s, lambda ps, m=makers[name]: m(ps, lr, beta1, beta2, alpha), steps)
              for name in racers}
     fig = plot_paths(s, paths, f"{surface}: η = {lr:g}, β₁ = {beta1:g}, β₂ = {beta2:g}")
     return fig, {f"L ({name})": float(s.loss(*p[-1])) for name, p in paths.items()}
@@ -436,7 +463,8 @@ def demo_optimizer_race(surface: str = "Rosenbrock",
 def fixed_lr_runs(etas: Sequence[float], steps: int) -> dict[str, np.ndarray]:
     """Plain gradient descent on the ill-conditioned bowl at each fixed η."""
     s = SURFACES["convex bowl (ill-conditioned)"]
-    return {f"GD, η = {eta:g}": run_path(s, O.SGD(eta), steps) for eta in etas}
+    return {f"GD, η = {eta:g}": run_path(s, lambda ps, eta=eta: torch.optim.SGD(ps, eta), steps)
+            for eta in etas}
 
 
 def plot_stuck(paths: dict[str, np.ndarray]) -> Figure:
@@ -455,41 +483,54 @@ def plot_stuck(paths: dict[str, np.ndarray]) -> Figure:
     return fig
 
 
+def adagrad_explosion(eta: float = 0.3, steps: int = 600) -> dict[str, np.ndarray]:
+    """Adagrad on the ill-conditioned bowl: the lecture's constant η (``torch.optim.Adagrad``
+    divides by √Σg², so its η^t = η√(t+1) gives η/σ with σ = RMS) and the decay η/√(t+1)."""
+    s = SURFACES["convex bowl (ill-conditioned)"]
+    adagrad = lambda ps: torch.optim.Adagrad(ps, eta)  # noqa: E731
+    constant = lambda opt: lr_scheduler.LambdaLR(opt, lambda t: math.sqrt(t + 1))  # noqa: E731
+    return {"Adagrad, constant η": run_path(s, adagrad, steps, schedule=constant),
+            "Adagrad, η^t = η/√(t+1)": run_path(s, adagrad, steps)}
+
+
 # --------------------------------------------------------------------------- schedules
 
-def schedule_zoo(peak_lr: float = 1e-3, total: int = 10_000, warmup: int = 1_000,
-                 period: int = 2_000) -> dict[str, O.Schedule]:
-    """The lecture's schedules, all with the same peak η (Transformer: d = 512, rescaled)."""
-    transformer = O.transformer_warmup(512, warmup)
-    top = transformer(warmup)
+def schedule_zoo(total: int = 10_000, warmup: int = 1_000,
+                 period: int = 2_000) -> dict[str, SchedulerFactory]:
+    """The lecture's schedules as ``torch.optim.lr_scheduler`` factories (peak factor 1)."""
     return {
-        "constant": O.constant(peak_lr),
-        "step decay": O.step_decay(peak_lr, every=total // 4, gamma=0.3),
-        "exponential decay": O.exponential_decay(peak_lr, gamma=0.01 ** (1 / total)),
-        "Transformer warm-up": lambda t: peak_lr * transformer(t) / top,
-        "cyclical": O.cyclical(peak_lr / 10, peak_lr, period // 2),
-        "SGDR": O.sgdr(peak_lr, period),
-        "one-cycle": O.one_cycle(peak_lr, total),
+        "constant": lambda o: lr_scheduler.LambdaLR(o, lambda t: 1.0),
+        "step decay": lambda o: lr_scheduler.StepLR(o, step_size=total // 4, gamma=0.3),
+        "exponential decay": lambda o: lr_scheduler.ExponentialLR(o, gamma=0.01 ** (1 / total)),
+        "Transformer warm-up": lambda o: lr_scheduler.LambdaLR(
+            o, lambda t: min((t + 1) / warmup, math.sqrt(warmup / (t + 1)))),
+        "cyclical": lambda o: lr_scheduler.CyclicLR(o, 0.1 * o.defaults["lr"], o.defaults["lr"],
+                                                    step_size_up=period // 2,
+                                                    cycle_momentum=False),
+        "SGDR": lambda o: lr_scheduler.CosineAnnealingWarmRestarts(o, T_0=period),
+        "one-cycle": lambda o: lr_scheduler.OneCycleLR(o, o.defaults["lr"], total_steps=total,
+                                                       cycle_momentum=False),
     }
 
 
 def demo_schedules(total: int = 10_000, warmup: int = 1_000,
                    period: int = 2_000) -> tuple[Figure, Numbers]:
-    """Demo 5: every schedule η^t over ``total`` steps."""
-    zoo = schedule_zoo(1e-3, total, warmup, period)
+    """Demo 5: every schedule η^t over ``total`` steps, all with the peak η = 10⁻³."""
     t = np.arange(total)
     fig, axes = plt.subplots(2, 4, figsize=(12, 4.8), sharex=True)
     plt.close(fig)
     peaks = {}
-    for ax, (name, s) in zip(axes.flat, zoo.items(), strict=False):
-        lr = np.array([s(int(i)) for i in t])
+    for ax, (name, s) in zip(axes.flat, schedule_zoo(total, warmup, period).items(),
+                             strict=False):
+        lr = lr_sequence(s, total, 1e-3).numpy()
         ax.plot(t, lr * 1e3)
         ax.set(title=name, xlabel="step t", ylabel="η^t (×10⁻³)")
-        peaks[f"peak step ({name})"] = int(np.argmax(lr))
+        if name != "constant":
+            peaks[f"peak step ({name})"] = int(np.argmax(lr))
     axes.flat[-1].axis("off")
-    fig.suptitle("Learning-rate schedules with the same peak η = 10⁻³")
+    fig.suptitle("Learning-rate schedules (torch.optim.lr_scheduler), peak η = 10⁻³")
     fig.tight_layout()
-    return fig, {k: v for k, v in peaks.items() if "constant" not in k}
+    return fig, peaks
 
 
 def lr_range_test(min_lr: float = 1e-4, max_lr: float = 10.0, steps: int = 100,
@@ -527,39 +568,48 @@ def plot_lr_range_test(table: pd.DataFrame) -> Figure:
 
 # --------------------------------------------------------------------------- Adam internals
 
-def flat_params(model: nn.Module) -> np.ndarray:
-    return torch.cat([p.detach().reshape(-1) for p in model.parameters()]).double().numpy()
+def _flat(tensors) -> np.ndarray:
+    return torch.cat([t.detach().reshape(-1) for t in tensors]).double().numpy()
 
 
-def set_flat_params(model: nn.Module, theta: np.ndarray) -> None:
-    i = 0
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(torch.from_numpy(theta[i:i + p.numel()]).reshape(p.shape))
-            i += p.numel()
+def sigma_of(opt: torch.optim.Optimizer) -> np.ndarray:
+    """σ per parameter from a ``torch.optim`` state: √v̂ (Adam, RAdam), the RMS of all past
+    gradients √(Σg²/t) (Adagrad) or √v (RMSprop)."""
+    parts = []
+    for group in opt.param_groups:
+        for p in group["params"]:
+            state = opt.state[p]
+            if "exp_avg_sq" in state:
+                parts.append(state["exp_avg_sq"] / (1 - group["betas"][1] ** float(state["step"])))
+            elif "sum" in state:
+                parts.append(state["sum"] / float(state["step"]))
+            else:
+                parts.append(state["square_avg"])
+    return np.sqrt(_flat(parts))
 
 
-def first_steps(opt: O.Optimizer, steps: int = 20, batch_size: int = 32,
-                seed: int = 0) -> dict[str, np.ndarray]:
-    """Train the digits MLP with a from-scratch optimizer; record |g|, σ and |Δθ| per step."""
+def first_steps(make_opt: OptimizerFactory, steps: int = 20, batch_size: int = 32,
+                seed: int = 0, schedule: SchedulerFactory | None = None) -> dict[str, np.ndarray]:
+    """Train the digits MLP with a ``torch.optim`` optimizer; record |g|, σ and |Δθ| per step."""
     x, y, *_ = digits_split(seed)
     model = digits_mlp(seed=seed)
-    theta = flat_params(model)
+    opt = make_opt(list(model.parameters()))
+    sched = schedule(opt) if schedule else None
     batches = endless(loader(x, y, batch_size, True, seed))
     rec: dict[str, list] = {"g": [], "sigma": [], "update": [], "loss": []}
     for _ in range(steps):
         xb, yb = next(batches)
-        model.zero_grad()
+        opt.zero_grad()
         loss = nn.functional.cross_entropy(model(xb), yb)
         loss.backward()
-        g = torch.cat([p.grad.reshape(-1) for p in model.parameters()]).double().numpy()
-        new = opt.step(theta, g)
-        rec["g"].append(np.abs(g))
-        rec["sigma"].append(np.asarray(opt.state.get("sigma", np.ones_like(g))).copy())
-        rec["update"].append(np.abs(new - theta))
+        before = _flat(model.parameters())
+        opt.step()
+        if sched:
+            sched.step()
+        rec["g"].append(np.abs(_flat(p.grad for p in model.parameters())))
+        rec["sigma"].append(sigma_of(opt))
+        rec["update"].append(np.abs(_flat(model.parameters()) - before))
         rec["loss"].append(loss.item())
-        theta = new
-        set_flat_params(model, theta)
     return {k: np.array(v) for k, v in rec.items()}
 
 
@@ -569,10 +619,11 @@ def plot_adam_internals(runs: dict[str, dict[str, np.ndarray]]) -> Figure:
     plt.close(fig)
     adam = runs["Adam"]
     bins = np.linspace(-9, 0, 40)
-    for k, c in ((0, COLORS[1]), (9, COLORS[0])):
+    for k, c in ((0, COLORS[1]), (min(9, len(adam["g"]) - 1), COLORS[0])):
         a.hist(np.log10(adam["g"][k] + 1e-12), bins, histtype="step", color=c, ls="--",
                label=f"|g|, step {k + 1}")
-        a.hist(np.log10(adam["sigma"][k]), bins, alpha=0.4, color=c, label=f"√v̂, step {k + 1}")
+        a.hist(np.log10(adam["sigma"][k] + 1e-12), bins, alpha=0.4, color=c,
+               label=f"√v̂, step {k + 1}")
     a.set(title="Adam's σ = √v̂ per parameter", xlabel="log₁₀ value", ylabel="parameters")
     a.legend()
     for (name, r), c in zip(runs.items(), COLORS, strict=False):
@@ -615,14 +666,6 @@ def plot_weight_norms(runs: dict[str, dict[str, object]], weight_decay: float) -
     return fig
 
 
-def adagrad_explosion(eta: float = 0.3, steps: int = 600) -> dict[str, np.ndarray]:
-    """Adagrad (lecture form, σ = RMS of past gradients) on the ill-conditioned bowl, with a
-    constant η and with the decay η^t = η/√(t+1)."""
-    s = SURFACES["convex bowl (ill-conditioned)"]
-    return {"Adagrad, constant η": run_path(s, O.Adagrad(eta, decay=False), steps),
-            "Adagrad, η^t = η/√(t+1)": run_path(s, O.Adagrad(eta, decay=True), steps)}
-
-
 def plot_accumulators(adagrad: dict[str, np.ndarray], rmsprop: dict[str, np.ndarray]) -> Figure:
     """Adagrad's Σg² grows about linearly; RMSProp's σ follows the recent gradients only."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.4))
@@ -638,3 +681,106 @@ def plot_accumulators(adagrad: dict[str, np.ndarray], rmsprop: dict[str, np.ndar
     b.legend()
     fig.tight_layout()
     return fig
+
+
+# --------------------------------------------------------------------------- exercises
+
+CRITICAL_CASES: tuple[tuple[str, Callable[[torch.Tensor], torch.Tensor], tuple[float, ...], str],
+                      ...] = (
+    ("x² + y² at (0, 0)", lambda p: p[0] ** 2 + p[1] ** 2, (0.0, 0.0), "local minimum"),
+    ("−x² − y² − z² at (0, 0, 0)", lambda p: -(p**2).sum(), (0.0, 0.0, 0.0), "local maximum"),
+    ("x² − y² at (0.5, 0)", lambda p: p[0] ** 2 - p[1] ** 2, (0.5, 0.0), "not critical"),
+    ("x·y at (0, 0)", lambda p: p[0] * p[1], (0.0, 0.0), "saddle point"),
+    ("x² + y² − 0.01·z² at (0, 0, 0)", lambda p: p[0] ** 2 + p[1] ** 2 - 0.01 * p[2] ** 2,
+     (0.0, 0.0, 0.0), "saddle point"),
+    ("(1 − w₁w₂)² at (0, 0)", lambda p: (1 - p[0] * p[1]) ** 2, (0.0, 0.0), "saddle point"),
+)
+"""(description, loss, θ, expected verdict) for :func:`check_critical_point`."""
+
+CRITICAL_HINTS = {
+    "not critical": "a point is critical only where the gradient is (numerically) zero; "
+                    "check ‖g‖ first",
+    "saddle point": "use the signs of ALL eigenvalues of H (torch.linalg.eigvalsh), not its "
+                    "diagonal or the majority: one negative and one positive make a saddle",
+    "local minimum": "all eigenvalues > 0 means H is positive definite: a local minimum",
+    "local maximum": "all eigenvalues < 0 means H is negative definite: a local maximum",
+}
+
+
+def check_critical_point(critical_point: Callable[[Callable, torch.Tensor], str]) -> str:
+    """Exercise 1: ``critical_point(loss, θ)`` names the kind of point θ is."""
+    def body():
+        for what, loss, theta, verdict in CRITICAL_CASES:
+            got = attempt(critical_point, loss, torch.tensor(theta, dtype=torch.float64))
+            expect(got == verdict, f"for L = {what} you answered {got!r}, expected {verdict!r}: "
+                                   f"{CRITICAL_HINTS[verdict]}.")
+    return report("critical-point type", body)
+
+
+def _gradients(n: int = 6) -> list[torch.Tensor]:
+    """A fixed gradient sequence with entries of very different sizes."""
+    gen = torch.Generator().manual_seed(1)
+    scale = torch.tensor([1e-3, 1.0, 10.0, 0.1])
+    return [torch.randn(4, generator=gen, dtype=torch.float64) * scale for _ in range(n)]
+
+
+def _adamw_reference(cls: type[torch.optim.Optimizer], lr: float, weight_decay: float,
+                     theta0: torch.Tensor, grads: list[torch.Tensor]) -> torch.Tensor:
+    it = iter(grads)
+    return torch_path(lambda ps: cls(ps, lr=lr, weight_decay=weight_decay), theta0,
+                      lambda _: next(it), len(grads))[1:]
+
+
+def check_adamw_step(adamw_step: Callable) -> str:
+    """Exercise 2: ``adamw_step(θ, g, m, v, t, lr, betas, eps, weight_decay) -> (θ, m, v)``
+    follows ``torch.optim.AdamW`` step for step."""
+    lr, wd = 0.1, 0.5
+    theta0 = torch.tensor([1.0, -2.0, 0.5, 3.0], dtype=torch.float64)
+    grads = _gradients()
+    expected = _adamw_reference(torch.optim.AdamW, lr, wd, theta0, grads)
+
+    def body():
+        theta, m, v, path = theta0.clone(), torch.zeros(4, dtype=torch.float64), \
+            torch.zeros(4, dtype=torch.float64), []
+        for t, g in enumerate(grads, start=1):
+            out = attempt(adamw_step, theta.clone(), g.clone(), m.clone(), v.clone(), t, lr,
+                          (0.9, 0.999), 1e-8, wd)
+            expect(isinstance(out, tuple) and len(out) == 3,
+                   "adamw_step must return the tuple (theta, m, v).")
+            theta, m, v = (torch.as_tensor(o, dtype=torch.float64) for o in out)
+            path.append(theta)
+        path = torch.stack(path)
+        if torch.allclose(path, _adamw_reference(torch.optim.Adam, lr, wd, theta0, grads)):
+            raise Mistake("this is Adam + L2: the decay λθ went through m and v. AdamW decays "
+                          "θ directly, outside the adaptive step.")
+        if torch.allclose(path, _adamw_reference(torch.optim.Adam, lr, 0.0, theta0, grads)):
+            raise Mistake("this is plain Adam: the weight decay is missing.")
+        expect_close(path[0], expected[0], "θ after step 1",
+                     hint="at t = 1 bias correction makes m̂ = g and √v̂ = |g|, so each entry of "
+                          "the Adam part moves by about lr; the decay shrinks θ by lr·λ·θ")
+        expect_close(path, expected, "θ over 6 steps",
+                     hint="m and v are running averages of g and g² (β₁, β₂), divided by "
+                          "1 − β₁ᵗ and 1 − β₂ᵗ before use")
+    return report("AdamW step", body)
+
+
+def check_warmup_cosine(warmup_cosine: Callable[[int, float, int, int], float]) -> str:
+    """Exercise 3: ``warmup_cosine(t, peak_lr, warmup, total)``: linear warm-up from 0 to the
+    peak at t = warmup, then cosine decay to 0 at t = total (the decay part is compared with
+    ``torch.optim.lr_scheduler.CosineAnnealingLR``)."""
+    peak, warmup, total = 0.1, 10, 50
+    cosine = lr_sequence(lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=total - warmup),
+                         total - warmup + 1, peak)
+
+    def body():
+        lrs = torch.tensor([float(attempt(warmup_cosine, t, peak, warmup, total))
+                            for t in range(total + 1)], dtype=torch.float64)
+        expect_close(lrs[0], 0.0, "η at t = 0", hint="the warm-up starts from 0")
+        expect_close(lrs[warmup], peak, "η at t = warmup",
+                     hint="the warm-up ends at the peak, where the decay begins")
+        expect_close(lrs[:warmup + 1], peak * torch.arange(warmup + 1) / warmup,
+                     "η during the warm-up", hint="rise linearly: peak·t/warmup")
+        expect_close(lrs[warmup:], cosine, "η after the warm-up",
+                     hint="decay like ½(1 + cos(π·progress)) with progress from 0 at t = warmup "
+                          "to 1 at t = total")
+    return report("warm-up + cosine schedule", body)

@@ -1,0 +1,51 @@
+"""Every L02b exercise checker passes the solution, fails each wrong answer with a message
+that names the mistake, and says "not attempted" for the stub."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from course_utils.demos import optimization as L02b
+from course_utils.exercises import FAILED, NOT_ATTEMPTED, PASSED
+
+_path = Path(__file__).parent / "exercise_solutions" / "L02b.py"
+_spec = importlib.util.spec_from_file_location("L02b_solutions", _path)
+S = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(S)
+
+
+def stub(*args):
+    raise NotImplementedError
+
+
+CASES = [
+    (L02b.check_critical_point, S.critical_point, [
+        (S.critical_point_ignores_gradient, "gradient is (numerically) zero"),
+        (S.critical_point_from_diagonal, "not its diagonal"),
+        (S.critical_point_by_majority, "not its diagonal or the majority"),
+    ]),
+    (L02b.check_adamw_step, S.adamw_step, [
+        (S.adam_l2_step, "Adam + L2"),
+        (S.adam_step_without_decay, "weight decay is missing"),
+        (S.adamw_without_bias_correction, "bias correction"),
+        (S.adamw_returns_theta_only, "tuple (theta, m, v)"),
+    ]),
+    (L02b.check_warmup_cosine, S.warmup_cosine, [
+        (S.warmup_cosine_starts_at_first_step, "starts from 0"),
+        (S.warmup_cosine_from_zero, "ends at the peak"),
+        (S.warmup_linear_decay, "½(1 + cos"),
+    ]),
+]
+
+
+@pytest.mark.parametrize(("checker", "solution", "wrong"), CASES,
+                         ids=[case[0].__name__ for case in CASES])
+def test_checker_verdicts(checker, solution, wrong, capsys):
+    assert checker(solution) == PASSED
+    assert "correct" in capsys.readouterr().out
+    assert checker(stub) == NOT_ATTEMPTED
+    assert "not attempted yet" in capsys.readouterr().out
+    for answer, mistake in wrong:
+        assert checker(answer) == FAILED, answer.__name__
+        assert mistake in capsys.readouterr().out, answer.__name__
