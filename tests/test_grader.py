@@ -10,6 +10,7 @@ import ast
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -36,8 +37,9 @@ from grader_corpus.corpus import (
     write_class,
 )
 
-from course_utils.grading import cli, load_config, sandbox
+from course_utils.grading import cli, load_config, runner, sandbox
 from course_utils.grading.preflight import PreflightError, preflight, read_notebook
+from course_utils.grading.runner import Job
 
 BOSS = ("boss", "boss")
 # Endless printing trips whichever limit comes first: the kernel's or papermill's address space,
@@ -405,3 +407,55 @@ def test_memory_guard_uses_a_cgroup_v2_where_delegated(tmp_path, monkeypatch):
     (tmp_path / "cgroup.controllers").write_text("cpu io\n")
     with memory.guard(3 << 30, 300001, "300001") as cap:
         assert cap.method == "polling" and cap.command(["papermill"]) == ["papermill"]
+
+
+def test_hostile_csv_fields_are_invalid_artifacts_not_grader_errors(tmp_path):
+    """Issue 10, item 5: csv's own errors (a field over 131,072 characters) are the student's."""
+    from course_utils.grading import ArtifactError, ArtifactSpec, read_predictions
+
+    spec = ArtifactSpec("pred.csv", ("id", "y"), max_bytes=1_000_000)
+    (tmp_path / "pred.csv").write_text("id,y\n0," + "9" * 140_000 + "\n")
+    with pytest.raises(ArtifactError, match=re.escape("line 2 is not valid CSV (field larger")):
+        read_predictions(tmp_path / "pred.csv", spec, ["0"])
+
+
+def _hw01_job(tmp_path) -> Job:
+    return Job(sub_id="s", submission=tmp_path / "s.csv", config=load_config("hw01"),
+               answer_dir=tmp_path / "key", out_dir=tmp_path / "out")
+
+
+@pytest.mark.parametrize("body, words", [
+    ("[" * 100_000 + "]" * 100_000, "nests 100000 levels deep"),
+    ('{"selected_features": ["cli"], "train_loss": [' + "1" * 401 + ", 1]}",
+     "a number of 401 digits"),
+    ('{"selected_features": [["cli"]], "train_loss": [2, 1], "valid_loss": {"a": 1}}', "")])
+def test_hostile_reports_keep_the_score_and_get_a_reason(tmp_path, monkeypatch, body, words):
+    """Issue 10, item 5: a deeply nested report.json or a 401-digit number is the student's
+    invalid-report (the predictions' score stands); a value of the wrong shape scores 0."""
+    monkeypatch.delenv("COURSE_HOMEWORK_ROOT", raising=False)
+    (tmp_path / "report.json").write_text(body)
+    result = {"status": "ok", "public": 0.5}
+    runner._check_questions(_hw01_job(tmp_path), tmp_path / "report.json", result)
+    assert result["public"] == 0.5
+    assert all(q["points"] == 0.0 for q in result["questions"]), result
+    if words:
+        assert result["status"] == "invalid-report" and words in result["reason"], result
+    else:
+        assert result["status"] == "ok" and all(q["detail"] for q in result["questions"])
+
+
+def test_a_grader_failure_shows_no_traceback_on_the_sheet(tmp_path, monkeypatch):
+    """Issue 10, item 5: the reason names the failure only; the traceback stays in result.json."""
+    monkeypatch.delenv("COURSE_HOMEWORK_ROOT", raising=False)
+    (tmp_path / "s.csv").write_text("id,tested_positive\n")
+
+    def broken(*args):
+        raise RuntimeError("/secret/path/in/the/grader")
+
+    monkeypatch.setattr(runner, "score_artifact", broken)
+    got = runner.grade(replace(_hw01_job(tmp_path), artifacts_only=True))
+    assert got["status"] == "grader-error" and "RuntimeError" in got["reason"]
+    assert "/secret/path" not in got["reason"] and "Traceback" not in got["reason"]
+    assert "/secret/path" in got["grader_traceback"]
+    report = (tmp_path / "out" / "submissions" / "s" / "report.md").read_text()
+    assert "/secret/path" not in report

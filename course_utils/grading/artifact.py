@@ -55,7 +55,12 @@ def _value(spec: ArtifactSpec, value: str, where: str) -> float | str:
 
 
 def _csv_rows(text: str, spec: ArtifactSpec) -> list[tuple[str, str, str]]:
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text))
+    try:
+        rows = list(reader)
+    except csv.Error as err:  # a field over csv's 131,072-character limit, a NUL byte, ...
+        raise ArtifactError(
+            f"{spec.file} line {reader.line_num} is not valid CSV ({err}).") from None
     if not rows:
         raise ArtifactError(f"{spec.file} is empty.")
     header = tuple(h.strip() for h in rows[0])

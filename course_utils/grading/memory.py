@@ -4,9 +4,11 @@ RLIMIT_AS caps each process, but a run may start many (up to RLIMIT_NPROC), so t
 could take the machine. Where the cgroup v2 memory controller is available the run gets its own
 cgroup with ``memory.max`` (the kernel reclaims, then OOM-kills inside the cgroup only; tmpfs
 pages the run writes count too). Elsewhere (cgroup v1 hosts such as this CI) a thread sums the
-resident memory of every process of the run's uid, which no other run shares, every
-:data:`POLL_S` seconds and kills the run when the sum passes the limit. Polling can overshoot by
-what the run allocates in one interval; RLIMIT_AS still caps each process meanwhile.
+proportional set size (PSS: a page shared by n processes counts 1/n to each, so forked
+children are not counted n times) of every process of the run's uid, which no other run
+shares, every :data:`POLL_S` seconds and kills the run when the sum passes the limit. Polling
+can overshoot by what the run allocates in one interval; RLIMIT_AS still caps each process
+meanwhile.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import os
 import signal
 import subprocess
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,18 +43,45 @@ def cgroup_v2() -> Path | None:
     return parent
 
 
-def uid_rss(uid: int, proc: str = "/proc") -> int:
-    """Bytes of resident memory of all processes owned by ``uid``."""
+def _pss(pid_dir: str) -> int:
+    """A process's proportional set size in bytes (shared pages split among their users)."""
+    with open(f"{pid_dir}/smaps_rollup") as f:
+        for line in f:
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def _rss(pid_dir: str) -> int:
+    with open(f"{pid_dir}/statm") as f:
+        return int(f.read().split()[1]) * PAGE
+
+
+def _measure(pids: list[str], measure: Callable[[str], int]) -> int:
     total = 0
+    for pid_dir in pids:
+        try:
+            total += measure(pid_dir)
+        except (OSError, ValueError, IndexError):
+            continue  # the process ended meanwhile
+    return total
+
+
+def uid_memory(uid: int, limit_bytes: int, proc: str = "/proc") -> int:
+    """Bytes of memory of all processes owned by ``uid``: the cheap resident sizes while they
+    stay under ``limit_bytes``, else the proportional set sizes (RSS counts a page shared by
+    forked children once per child; PSS splits it), where the kernel has ``smaps_rollup``."""
+    pids = []
     with os.scandir(proc) as entries:
         for entry in entries:
             try:
-                if not entry.name.isdigit() or entry.stat().st_uid != uid:
-                    continue
-                with open(f"{entry.path}/statm") as f:
-                    total += int(f.read().split()[1]) * PAGE
-            except (OSError, ValueError, IndexError):
+                if entry.name.isdigit() and entry.stat().st_uid == uid:
+                    pids.append(entry.path)
+            except OSError:
                 continue  # the process ended meanwhile
+    total = _measure(pids, _rss)
+    if total > limit_bytes and os.path.exists(f"{proc}/self/smaps_rollup"):
+        total = _measure(pids, _pss)
     return total
 
 
@@ -78,11 +108,14 @@ class Guard:
             return
 
         def poll() -> None:
-            while not self._stop.wait(POLL_S):
-                if uid_rss(self.uid) > self.limit_bytes:
+            wait = POLL_S
+            while not self._stop.wait(wait):
+                start = time.monotonic()
+                if uid_memory(self.uid, self.limit_bytes) > self.limit_bytes:
                     self.killed = True
                     os.killpg(proc.pid, signal.SIGKILL)
                     return
+                wait = max(POLL_S, 2 * (time.monotonic() - start))  # at most a third of a core
 
         self._thread = threading.Thread(target=poll, daemon=True)
         self._thread.start()

@@ -12,7 +12,7 @@ import nbformat
 
 STATUSES = ("ok", "rejected", "cell-error", "exited-early", "kernel-died", "timed-out",
             "output-too-large", "disk-full", "memory-limit", "no-artifact", "invalid-artifact",
-            "grader-error", "pending")
+            "invalid-report", "grader-error", "pending")
 NO_SPACE = ("No space left on device", "[Errno 28]")
 PAPERMILL_TAGS = ("injected-parameters", "papermill-error-cell-tag")
 DEAD_KERNEL_RC = 138
@@ -53,7 +53,8 @@ def student_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 
 
 def _papermill(cell: nbformat.NotebookNode) -> dict:
-    return cell.get("metadata", {}).get("papermill", {})
+    meta = cell.get("metadata", {}).get("papermill", {})
+    return meta if isinstance(meta, dict) else {}
 
 
 def _errors(cell: nbformat.NotebookNode) -> list[dict]:
@@ -61,7 +62,8 @@ def _errors(cell: nbformat.NotebookNode) -> list[dict]:
 
 
 def _where(cells: list, index: int) -> str:
-    gid = cells[index].get("metadata", {}).get("course", {}).get("grade_id")
+    course = cells[index].get("metadata", {}).get("course", {})
+    gid = course.get("grade_id") if isinstance(course, dict) else None
     return f"cell {index + 1} of {len(cells)}" + (f" ({gid})" if gid else "")
 
 
@@ -109,8 +111,8 @@ def classify(run: Run) -> Outcome:
                        "the grading parameters (EPOCHS, DATA_FRACTION), not fixed values.", cell)
     if run.returncode == 0:
         if run.notebook is None:
-            return Outcome("grader-error", "papermill exited 0 but left no readable executed "
-                           "notebook: do not write or delete executed.ipynb.")
+            return Outcome("exited-early", "The run ended without a readable executed notebook: "
+                           "the notebook must not write, change or delete executed.ipynb.")
         return _ended_early(cells)
     if "File too large" in run.log:
         return Outcome("output-too-large",
@@ -140,6 +142,12 @@ def classify(run: Run) -> Outcome:
     if "MemoryError" in run.log:
         return Outcome("output-too-large", "The notebook's output filled papermill's memory "
                        "before it could be saved. Print less, then run it again.")
+    if run.returncode > 128 or run.returncode < 0 or last is not None:
+        signal = run.returncode - 128 if run.returncode > 128 else -run.returncode
+        how = f"was killed by signal {signal}" if signal > 0 else f"exited with {run.returncode}"
+        return Outcome("kernel-died", f"The notebook run {how}{at} with no cell error: code in "
+                       "the notebook stopped papermill or the kernel (os.kill, os._exit, "
+                       "closing its sockets). Do not signal or kill processes.", cell)
     tail = run.log.strip().splitlines()[-1:] or ["no output"]
     return Outcome("grader-error", f"papermill exited with {run.returncode} and no cell error: "
                    f"{tail[0][:300]}")

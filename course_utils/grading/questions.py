@@ -13,12 +13,17 @@ from __future__ import annotations
 import importlib
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 REPORT_FILE = "report.json"
 REPORT_MAX_BYTES = 1_000_000
+MAX_DEPTH = 32
+MAX_DIGITS = 30
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 Check = Callable[[dict, Path], tuple[float, str]]
 QUESTIONS: dict[str, dict[str, Check]] = {}
@@ -45,11 +50,31 @@ class Answer:
     detail: str
 
 
+def _depth(text: str) -> int:
+    """How deeply the JSON text nests arrays and objects (strings skipped), without parsing."""
+    brackets = [1 if c in "[{" else -1 for c in _STRING.sub("", text) if c in "[]{}"]
+    return max(accumulate(brackets), default=0)
+
+
+def _integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise ReportError(f"{REPORT_FILE} holds a number of {len(digits)} digits; the limit is "
+                          f"{MAX_DIGITS}.")
+    return int(digits)
+
+
 def parse_report(raw: bytes) -> dict:
-    """``report.json`` as a dict (JSON only: nothing is unpickled or executed)."""
+    """``report.json`` as a dict (JSON only: nothing is unpickled or executed), within
+    :data:`MAX_DEPTH` levels of nesting and :data:`MAX_DIGITS`-digit integers."""
     try:
-        report = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ReportError(f"{REPORT_FILE} is not UTF-8 ({err}).") from None
+    if (depth := _depth(text)) > MAX_DEPTH:
+        raise ReportError(f"{REPORT_FILE} nests {depth} levels deep; the limit is {MAX_DEPTH}.")
+    try:
+        report = json.loads(text, parse_int=_integer)
+    except (json.JSONDecodeError, RecursionError) as err:
         raise ReportError(f"{REPORT_FILE} is not valid JSON ({err}).") from None
     if not isinstance(report, dict):
         raise ReportError(f"{REPORT_FILE} must hold a JSON object.")
@@ -76,6 +101,9 @@ def check_report(hw: str, names: list[str], report: dict, answer_dir: Path) -> l
             points, detail = checks[name](report, Path(answer_dir))
         except ReportError as err:
             points, detail = 0.0, str(err)
+        except (TypeError, ValueError, OverflowError, KeyError, IndexError, AttributeError) as err:
+            points, detail = 0.0, (f"{REPORT_FILE}: the value for {name!r} has an unexpected "
+                                   f"shape ({type(err).__name__})")
         answers.append(Answer(name, round(min(max(float(points), 0.0), 1.0), 4), detail))
     return answers
 

@@ -6,12 +6,14 @@ it is opened without following links, size-capped and parsed as plain data only.
 
 from __future__ import annotations
 
+import copy
 import errno
 import hashlib
 import os
 import signal
 import stat
 import subprocess
+import sys
 import tempfile
 import time
 import traceback
@@ -121,9 +123,13 @@ def _check_questions(job: Job, report: Path, result: dict) -> None:
         sheet.atomic_write(sheet.submission_dir(job.out_dir, job.sub_id) / REPORT_FILE, raw)
         answers = check_report(job.config.hw, names, parse_report(raw), job.answer_dir)
         result["questions"] = [vars(a) for a in answers]
-    except (FileNotFoundError, UntrustedFileError, ReportError) as err:
-        reason = f"No {REPORT_FILE} was written" if isinstance(err, FileNotFoundError) else err
-        result["questions"] = [{"name": n, "points": 0.0, "detail": f"{reason}"} for n in names]
+    except FileNotFoundError:
+        result["questions"] = [{"name": n, "points": 0.0, "detail": f"No {REPORT_FILE} was "
+                                "written"} for n in names]
+    except (UntrustedFileError, ReportError) as err:
+        result["questions"] = [{"name": n, "points": 0.0, "detail": f"{err}"} for n in names]
+        if result["status"] == "ok":  # the predictions' score stands
+            result.update(status="invalid-report", reason=f"{err}")
 
 
 def _execute(job: Job, workdir: Path, parameters: dict, uid: int | None, sized: bool) -> Run:
@@ -150,11 +156,7 @@ def _execute(job: Job, workdir: Path, parameters: dict, uid: int | None, sized: 
         over_memory = cap.exceeded()
         log.seek(max(0, log.seek(0, os.SEEK_END) - LOG_TAIL))
         text = log.read().decode("utf-8", "replace")
-    try:
-        raw = read_untrusted(workdir / sandbox.EXECUTED, limits.file_bytes)
-        notebook = nbformat.reads(raw.decode("utf-8"), as_version=4)
-    except Exception:  # missing, truncated by RLIMIT_FSIZE, or tampered with: no notebook
-        notebook = None
+    notebook = _read_executed(workdir / sandbox.EXECUTED, limits.file_bytes)
     return Run(returncode=returncode, killed=killed, wall_s=limits.wall_s, cell_s=limits.cell_s,
                file_bytes=limits.file_bytes, notebook=notebook, log=text,
                disk_bytes=limits.disk_bytes if sized else 0,
@@ -209,6 +211,18 @@ def _grade_notebook(job: Job, result: dict) -> nbformat.NotebookNode | None:
     return run.notebook
 
 
+def _read_executed(path: Path, max_bytes: int) -> nbformat.NotebookNode | None:
+    """The executed notebook if it is a valid one; the student could have rewritten it."""
+    try:
+        notebook = nbformat.reads(read_untrusted(path, max_bytes).decode("utf-8"), as_version=4)
+        nbformat.validate(notebook)
+        truncate_outputs(copy.deepcopy(notebook))
+        classify(Run(0, False, 0, 0, 0, notebook, ""))
+    except Exception:  # missing, truncated by RLIMIT_FSIZE, or tampered with: no notebook
+        return None
+    return notebook
+
+
 def sha256(path: Path) -> str:
     """Hex digest of a submission file, to notice resubmissions on resume."""
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
@@ -228,12 +242,18 @@ def grade(job: Job) -> dict:
             _score(job, job.submission, result)
         else:
             notebook = _grade_notebook(job, result)
-    except Exception:  # a grader bug must still leave a row and a reason, never stop the class
-        result.update(status="grader-error", reason=traceback.format_exc(limit=3)[-1000:])
+    except Exception as err:  # a grader bug must still leave a row and a reason
+        result.update(status="grader-error", reason=f"The grader failed ({type(err).__name__}); "
+                      "this submission is graded again on the next run.",
+                      grader_traceback=traceback.format_exc(limit=5)[-3000:])
+        print(f"grader error on {job.sub_id}:\n{result['grader_traceback']}", file=sys.stderr)
     result["wall_s"] = round(time.monotonic() - start, 2)
     result["graded_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     folder = sheet.submission_dir(job.out_dir, job.sub_id)
-    sheet.atomic_write(folder / "report.md",
-                       render_report(result, notebook, job.config.metric))
+    try:
+        text = render_report(result, notebook, job.config.metric)
+    except Exception:  # a tampered executed notebook: report without its cells
+        text = render_report(result, None, job.config.metric)
+    sheet.atomic_write(folder / "report.md", text)
     sheet.write_result(job.out_dir, result)
     return result

@@ -212,6 +212,8 @@ def cases(paths: dict[str, Path], port: int) -> dict[str, tuple[Case, object]]:
         "memory_children": (Case("memory_children", "memory-limit",
                                   "more than 1.5 GB of memory in cell 4 of 6"),
                             notebook(CHILDREN + GOOD)),
+        "kills_papermill": (Case("kills_papermill", "kernel-died", "killed by signal 9"),
+                            notebook("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")),
         "exit_early": (Case("exit_early", "exited-early", "stopped at cell 4 of 6"),
                        notebook("import sys\nsys.exit(0)")),
         "os_exit": (Case("os_exit", "kernel-died", "in cell 4 of 6"),
