@@ -4,7 +4,8 @@ maintainers; introduced in 00).
     python -m course_utils.notebooks notebooks/00_pytorch_basics.ipynb [...]
 
 Each notebook runs top to bottom in a fresh kernel in its own folder, with the default
-profile (``COURSE_PROFILE`` and ``COURSE_FAST_DEV_RUN`` are removed from the environment).
+profile (``COURSE_PROFILE`` and ``COURSE_FAST_DEV_RUN`` are removed from the environment),
+and is written as JupyterLab would save it (:mod:`course_utils.normalize`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from course_utils import normalize
 from course_utils.runtime import FAST_DEV_RUN_ENV, PROFILE_ENV
 
 
@@ -34,7 +36,7 @@ def execute_notebook(path: Path, timeout: int = 600, write: bool = True) -> floa
         os.environ.update(saved)
     seconds = time.perf_counter() - start
     if write:
-        nbformat.write(nb, path)
+        normalize.write(nb, path)
     return seconds
 
 

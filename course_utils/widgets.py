@@ -3,7 +3,8 @@
 A demo is a pure function ``demo(**params) -> (figure, numbers)``. :func:`interactive_demo`
 shows its default state as an ordinary static figure and text (so papermill, nbval and the
 GitHub viewer keep them), then displays the controls; moving a control redraws the same
-output in place.
+output in place. Where no widget can render (GitHub, nbviewer, an untrusted notebook), the
+controls read as one line that says how to move them, not as ``VBox(children=...)``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,15 @@ def numbers_text(numbers: Mapping[str, object] | None) -> str:
     if not numbers:
         return ""
     return " | ".join(f"{name} = {format_value(value)}" for name, value in numbers.items())
+
+
+class Controls(widgets.VBox):
+    """A demo's controls; their plain-text form is a hint, not the widget repr."""
+
+    def __repr__(self) -> str:
+        names = ", ".join(child.description for child in self.children if child.description)
+        return ("Run the notebook to move these controls (the figure above shows their "
+                f"defaults): {names}")
 
 
 class InteractiveDemo:
@@ -63,7 +73,7 @@ class InteractiveDemo:
             from google.colab import output  # type: ignore[import-not-found]
 
             output.enable_custom_widget_manager()
-        display(widgets.VBox(list(self.controls.values())))
+        display(Controls(list(self.controls.values())))
 
 
 def interactive_demo(demo: Demo, **controls: widgets.ValueWidget) -> None:

@@ -18,7 +18,7 @@ from course_utils import (
     term,
     term_table,
 )
-from course_utils.widgets import numbers_text
+from course_utils.widgets import Controls, numbers_text
 
 matplotlib.use("Agg")
 
@@ -69,7 +69,15 @@ def test_interactive_demo_show_leaves_a_static_figure(monkeypatch):
     InteractiveDemo(_demo, {"w": widgets.FloatSlider(value=1.0)}).show()
     assert isinstance(shown[0], matplotlib.figure.Figure)
     assert "loss = 0" in shown[1].data
-    assert isinstance(shown[2], widgets.VBox)
+    assert isinstance(shown[2], Controls)
+
+
+def test_controls_read_as_a_hint_where_widgets_cannot_render():
+    controls = Controls([widgets.FloatSlider(description="w"), widgets.IntSlider(description="b")])
+    bundle = controls._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # live Jupyter: the sliders
+    assert bundle["text/plain"].startswith("Run the notebook to move these controls")
+    assert bundle["text/plain"].endswith("defaults): w, b") and "VBox" not in bundle["text/plain"]
 
 
 class _Handle:
