@@ -143,6 +143,8 @@ def main(argv: list[str]) -> int:
         references = ROOT.glob("homework/*/*_reference.ipynb")
         homework = args or sorted(p.parent.name for p in references)
         run(PYTHON, "-m", "course_utils.authoring", *homework)
+        templates = [f"homework/{hw}/{hw}.ipynb" for hw in homework]
+        run(PYTHON, "-m", "course_utils.normalize", *templates)
     else:
         print(__doc__)
         return 2
