@@ -48,7 +48,7 @@ BOSS = ("boss", "boss")
 CONTAINED = {"timed-out", "cell-error", "kernel-died", "output-too-large"}
 TIERS_OF = {name: BOSS for name in ("good", "lost_tag_retagged", "edited_export",
                                     "planted_injection", "writes_outside", "overwrites_results",
-                                    "network", "reads_references")}
+                                    "network", "reads_references", "rewrites_after_export")}
 TIERS_OF["reads_key"] = ("below simple", "below simple")
 NAMES = list(cases(dict.fromkeys(["root", "key", "out", "subs"], Path("/x")), 0))
 
@@ -178,6 +178,35 @@ def test_the_sandbox_sees_the_packages_but_no_reference_or_instructor_file(corpu
     assert "PACKAGE True" in text
     listing = ast.literal_eval(text.split("LISTING ")[1].splitlines()[0])
     assert set(listing) <= {".venv", "course_utils", "datasets", "homework", "tests"}, listing
+
+
+def test_only_the_files_as_the_export_cell_left_them_are_scored(corpus):
+    """Issue 10, item 6: a cell after the export cell rewrote pred.csv (all zeros) and
+    report.json, and tried papermill's descriptors; the export cell's files were scored."""
+    text = _executed_text(corpus, "rewrites_after_export")
+    assert "OPENED" not in text and text.count("BLOCKED") == 9, text
+    assert result(corpus["paths"]["out"], "rewrites_after_export")["private_tier"] == "boss"
+
+
+def test_export_records_are_read_as_data(tmp_path):
+    from course_utils.grading import execute
+
+    (tmp_path / "pred.csv").write_text("id,y\n")
+    (tmp_path / "big.json").write_text("x" * 100)
+    (tmp_path / "link.csv").symlink_to(tmp_path / "pred.csv")
+    with open(tmp_path / "record", "w+b") as record:
+        execute.snapshot(record.fileno(), str(tmp_path), {
+            "pred.csv": 10, "big.json": 10, "link.csv": 10, "none.csv": 10, "../x": 10})
+        record.seek(0)
+        files = runner._parse_export(record.read())
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    errors = runner._keep_exported(files, kept)
+    assert sorted(p.name for p in kept.iterdir()) == ["pred.csv"]
+    assert (kept / "pred.csv").read_text() == "id,y\n"
+    assert errors == {"big.json": "big.json is 100 bytes; the limit is 10",
+                      "link.csv": "link.csv is a symbolic link, not a plain file"}
+    assert runner._parse_export(b"[1, 2]") == {} == runner._parse_export(b"{not json")
 
 
 def test_the_sheet_has_one_row_per_submission_and_a_summary(corpus):

@@ -6,9 +6,11 @@ it is opened without following links, size-capped and parsed as plain data only.
 
 from __future__ import annotations
 
+import base64
 import copy
 import errno
 import hashlib
+import json
 import os
 import signal
 import stat
@@ -88,11 +90,14 @@ def _quiet(log: str) -> str:
     return "\n".join(line for line in log.splitlines() if not any(n in line for n in NOISE))
 
 
-def _score(job: Job, artifact: Path, result: dict) -> None:
-    """Copy the predictions out of reach of the student, then score the copy."""
+def _score(job: Job, artifact: Path, result: dict, error: str = "") -> None:
+    """Copy the predictions out of reach of the student, then score the copy; ``error`` says
+    why the export cell's file could not be taken."""
     spec = job.config.artifact
     kept = sheet.submission_dir(job.out_dir, job.sub_id) / spec.file
     try:
+        if error:
+            raise UntrustedFileError(error)
         sheet.atomic_write(kept, read_untrusted(artifact, spec.max_bytes))
     except FileNotFoundError:
         missing = ("was submitted" if job.artifacts_only else "was written: the export cell "
@@ -113,12 +118,14 @@ def _score(job: Job, artifact: Path, result: dict) -> None:
         result.setdefault("flags", []).append(flag)
 
 
-def _check_questions(job: Job, report: Path, result: dict) -> None:
+def _check_questions(job: Job, report: Path, result: dict, error: str = "") -> None:
     """Score the report questions from a size-capped copy of ``report.json`` (data only)."""
     names = list(job.config.questions)
     if not names:
         return
     try:
+        if error:
+            raise UntrustedFileError(error)
         raw = read_untrusted(report, REPORT_MAX_BYTES)
         sheet.atomic_write(sheet.submission_dir(job.out_dir, job.sub_id) / REPORT_FILE, raw)
         answers = check_report(job.config.hw, names, parse_report(raw), job.answer_dir)
@@ -132,19 +139,27 @@ def _check_questions(job: Job, report: Path, result: dict) -> None:
             result.update(status="invalid-report", reason=f"{err}")
 
 
-def _execute(job: Job, workdir: Path, parameters: dict, uid: int | None, sized: bool) -> Run:
-    """Run papermill (sandboxed unless ``job.sandboxed`` is false) with the wall-clock kill."""
+def _execute(job: Job, workdir: Path, parameters: dict, uid: int | None,
+             sized: bool) -> tuple[Run, dict]:
+    """Run papermill (sandboxed unless ``job.sandboxed`` is false) with the wall-clock kill.
+    Also returns the files as the export cell left them (see :mod:`.execute`)."""
     limits = job.limits
+    exported = tempfile.TemporaryFile()
+    export = {"fd": exported.fileno(), "dir": str(workdir),
+              "files": {job.config.artifact.file: job.config.artifact.max_bytes,
+                        REPORT_FILE: REPORT_MAX_BYTES}}
     if job.sandboxed:
-        cmd = sandbox.sandbox_command(workdir, job.data_dir, job.hidden, limits, parameters, uid)
+        cmd = sandbox.sandbox_command(workdir, job.data_dir, job.hidden, limits, parameters, uid,
+                                      export)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     else:
-        cmd = sandbox.unsafe_command(limits, parameters)
+        cmd = sandbox.unsafe_command(limits, parameters, export)
         env = sandbox.environment(str(workdir), tmp=str(workdir))
     with tempfile.TemporaryFile() as log, memory.guard(
             limits.total_memory_bytes, uid, workdir.name) as cap:
         proc = subprocess.Popen(cap.command(cmd), cwd=workdir, env=env, stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                pass_fds=(exported.fileno(),))
         cap.watch(proc)
         killed = False
         try:
@@ -157,11 +172,39 @@ def _execute(job: Job, workdir: Path, parameters: dict, uid: int | None, sized: 
         log.seek(max(0, log.seek(0, os.SEEK_END) - LOG_TAIL))
         text = log.read().decode("utf-8", "replace")
     notebook = _read_executed(workdir / sandbox.EXECUTED, limits.file_bytes)
-    return Run(returncode=returncode, killed=killed, wall_s=limits.wall_s, cell_s=limits.cell_s,
+    with exported:
+        exported.seek(0)
+        files = _parse_export(exported.read(2 * sum(export["files"].values()) + 4096))
+    run = Run(returncode=returncode, killed=killed, wall_s=limits.wall_s, cell_s=limits.cell_s,
                file_bytes=limits.file_bytes, notebook=notebook, log=text,
                disk_bytes=limits.disk_bytes if sized else 0,
                disk_full=sized and returncode != 0 and sandbox.disk_full(workdir),
                memory_bytes=limits.total_memory_bytes, over_memory=over_memory)
+    return run, files
+
+
+def _parse_export(raw: bytes) -> dict:
+    """The export record: ``{file name: {"data": base64} | {"error": why} | {"missing": true}}``."""
+    try:
+        record = json.loads(raw or b"{}")
+    except ValueError:
+        return {}
+    return {k: v for k, v in record.items() if isinstance(v, dict)} if isinstance(
+        record, dict) else {}
+
+
+def _keep_exported(files: dict, folder: Path) -> dict[str, str]:
+    """Write the exported files into the grader-owned ``folder``; return ``{name: why}`` for
+    those the export cell left unreadable (a link, too large, not a regular file)."""
+    errors = {}
+    for name, entry in files.items():
+        if Path(name).name != name or name in ("", ".", ".."):
+            continue
+        if isinstance(entry.get("data"), str):
+            (folder / name).write_bytes(base64.b64decode(entry["data"]))
+        elif "error" in entry:
+            errors[name] = str(entry["error"])[:300]
+    return errors
 
 
 def _prepare_workdir(job: Job, workdir: Path, nb: nbformat.NotebookNode, uid: int | None) -> None:
@@ -196,13 +239,17 @@ def _grade_notebook(job: Job, result: dict) -> nbformat.NotebookNode | None:
     with sandbox.lease(job.limits.disk_bytes) as (slot, workdir, sized):
         uid = slot if job.sandboxed and os.geteuid() == 0 else None
         _prepare_workdir(job, workdir, prepared.notebook, uid)
-        run = _execute(job, workdir, _parameters(job), uid, sized)
+        run, exported = _execute(job, workdir, _parameters(job), uid, sized)
         outcome = classify(run)
         result.update(status=outcome.status, reason=outcome.reason, cell=outcome.cell,
                       exception=outcome.exception, returncode=run.returncode)
-        if outcome.status == "ok":
-            _score(job, workdir / job.config.artifact.file, result)
-            _check_questions(job, workdir / REPORT_FILE, result)
+        if outcome.status == "ok":  # the files as the locked export cell left them
+            with tempfile.TemporaryDirectory(prefix="course-grade-export-") as folder:
+                errors = _keep_exported(exported, Path(folder))
+                artifact = job.config.artifact.file
+                _score(job, Path(folder) / artifact, result, errors.get(artifact, ""))
+                _check_questions(job, Path(folder) / REPORT_FILE, result,
+                                 errors.get(REPORT_FILE, ""))
         else:
             result["log_tail"] = _quiet(run.log)[-LOG_KEPT:]
     if run.notebook is not None:

@@ -41,6 +41,7 @@ GiB = 1 << 30
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 PACKAGES = ("course_utils", "course_datasets")
 COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
+EXECUTE = Path(__file__).resolve().with_name("execute.py")
 
 
 @dataclass(frozen=True)
@@ -207,10 +208,13 @@ def hiding_problem(hidden: Sequence[Path]) -> str | None:
     return None
 
 
-def papermill_args(parameters: dict, limits: Limits) -> list[str]:
-    """papermill on ``submission.ipynb`` → ``executed.ipynb`` with ``parameters`` injected."""
-    return [sys.executable, "-m", "papermill", "--no-progress-bar", "-k", "python3",
-            "--language", "python", "--execution-timeout", str(max(1, round(limits.cell_s))),
+def papermill_args(parameters: dict, limits: Limits, export: dict) -> list[str]:
+    """papermill on ``submission.ipynb`` → ``executed.ipynb`` with ``parameters`` injected,
+    through :mod:`~course_utils.grading.execute`, which records the files named in ``export``
+    (``{"fd", "dir", "files"}``) when the locked export cell completes."""
+    return [sys.executable, "-P", str(EXECUTE), json.dumps(export), "--no-progress-bar",
+            "-k", "python3", "--language", "python",
+            "--execution-timeout", str(max(1, round(limits.cell_s))),
             "-y", json.dumps(parameters), NOTEBOOK, EXECUTED]
 
 
@@ -257,7 +261,7 @@ def _bind(source: Path, where: Path, made: set[Path], option: str = "--ro-bind")
 
 
 def sandbox_command(workdir: Path, data_dir: Path, hidden: Sequence[Path], limits: Limits,
-                    parameters: dict, uid: int | None) -> list[str]:
+                    parameters: dict, uid: int | None, export: dict) -> list[str]:
     """The full bwrap command; ``uid`` is the unprivileged user to drop to (root graders).
 
     Only allow-listed paths exist inside; a ``hidden`` folder (answer key, submissions,
@@ -284,9 +288,9 @@ def sandbox_command(workdir: Path, data_dir: Path, hidden: Sequence[Path], limit
     if uid is not None:
         args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                  "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--"]
-    return args + papermill_args(parameters, limits)
+    return args + papermill_args(parameters, limits, {**export, "dir": WORKDIR})
 
 
-def unsafe_command(limits: Limits, parameters: dict) -> list[str]:
+def unsafe_command(limits: Limits, parameters: dict, export: dict) -> list[str]:
     """prlimit + papermill only, for ``--unsafe-no-sandbox``: no isolation at all."""
-    return prlimit_args(limits) + papermill_args(parameters, limits)
+    return prlimit_args(limits) + papermill_args(parameters, limits, export)

@@ -138,6 +138,23 @@ LISTING = """\
 print('LISTING', sorted(os.listdir(CHECKOUT)))
 print('PACKAGE', os.path.isfile(os.path.join(CHECKOUT, 'course_utils', 'grading', 'config.py')))
 """
+PICKLING_OPEN = """\
+import builtins, pickle
+class Boom:
+    def __reduce__(self):
+        return (exec, ('raise SystemExit("unpickled")',))
+def open(path, mode='r', *args, **kwargs):  # the export cell's open() writes a pickle
+    if str(path).endswith('pred.csv') and 'w' in mode:
+        with builtins.open(path, 'wb') as f:
+            f.write(pickle.dumps(Boom()))
+        return builtins.open(os.devnull, 'w')
+    return builtins.open(path, mode, *args, **kwargs)
+"""
+REWRITE = """\
+open(os.path.join(OUT_DIR, 'pred.csv'), 'w').write(
+    'id,y\\n' + ''.join(f"{r['id']},0\\n" for r in rows))
+open(os.path.join(OUT_DIR, 'report.json'), 'w').write('{"forged": true}')
+"""
 READ_KEY = """\
 def predict(x):
     try:
@@ -228,13 +245,14 @@ def cases(paths: dict[str, Path], port: int) -> dict[str, tuple[Case, object]]:
                       notebook("rows.append({'id': '999', 'x': '0'})\n" + GOOD)),
         "duplicate_ids": (Case("duplicate_ids", "invalid-artifact", "duplicate ids: 0"),
                           notebook("rows.append(rows[0])\n" + GOOD)),
-        "pickle_artifact": (Case("pickle_artifact", "invalid-artifact", "binary file"), notebook(
-            after="import pickle\nclass Boom:\n    def __reduce__(self):\n"
-                  "        return (exec, ('raise SystemExit(\"unpickled\")',))\n"
-                  "open(os.path.join(OUT_DIR, 'pred.csv'), 'wb').write(pickle.dumps(Boom()))")),
+        "pickle_artifact": (Case("pickle_artifact", "invalid-artifact", "binary file"),
+                            notebook(PICKLING_OPEN + GOOD)),
         "symlink_artifact": (Case("symlink_artifact", "invalid-artifact", "symbolic link"),
-                             notebook(after=f"os.remove('pred.csv')\nos.symlink({key!r}, "
-                                      "'pred.csv')")),
+                             notebook("open('real.csv', 'w').close()\n"
+                                      "os.symlink('real.csv', 'pred.csv')\n" + GOOD)),
+        "rewrites_after_export": (Case("rewrites_after_export", "ok"), notebook(
+            after=_attempts([f"/proc/PPID/fd/{n}" for n in range(3, 12)], "w").replace(
+                "'/proc/PPID", "f'/proc/{os.getppid()}") + REWRITE)),
     }
     return table
 
