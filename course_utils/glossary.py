@@ -120,6 +120,9 @@ GLOSSARY: dict[str, str] = {
     "maximum likelihood estimation": "最大概似估計",
     "discriminative model": "判別式模型",
     "generative model": "生成式模型",
+    "covariance": "共變異數",
+    "moving average": "移動平均",
+    "internal covariate shift": "內部共變量偏移",
     # L02b — optimization
     "critical point": "臨界點",
     "local maximum": "局部最大值",

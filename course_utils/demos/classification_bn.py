@@ -1,5 +1,10 @@
-"""Demos and self-checks of L02c (classification losses, softmax, generative vs
-discriminative classifiers, feature normalization and batch normalization).
+"""Figures, widgets, data and exercise checkers of L02c (classification losses, softmax,
+generative vs discriminative classifiers, feature normalization and batch normalization).
+
+The lecture's algorithms (softmax, cross-entropy, the Gaussian classifier, logistic
+regression, standardization, BN's forward passes) are written in the notebook; this module
+only draws them and uses the library versions the notebook checks them against
+(``torch.softmax``, scikit-learn's discriminant analysis, ``nn.BatchNorm1d``).
 
 Every ``demo_*`` function is pure: ``demo(**params) -> (figure, numbers)``, so the notebook's
 widgets are only UI and tests can call the functions directly. Their defaults are the
@@ -14,11 +19,19 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+import torch.nn.functional as F
 from matplotlib.figure import Figure
 from sklearn.datasets import load_breast_cancer
+from sklearn.discriminant_analysis import (
+    LinearDiscriminantAnalysis,
+    QuadraticDiscriminantAnalysis,
+)
+from sklearn.naive_bayes import GaussianNB
+from sklearn.preprocessing import StandardScaler
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from course_utils.exercises import attempt, expect, expect_close, expect_shape, report
 from course_utils.plots import COLORS, plot_error_surface
 from course_utils.runtime import Profile
 from course_utils.toy_data import digits
@@ -27,24 +40,9 @@ from course_utils.training import History, fit
 Numbers = dict[str, object]
 
 
-def sigmoid(z):
-    """σ(z) = 1 / (1 + e^{−z}) for numpy arrays (numerically stable for large |z|)."""
-    z = np.asarray(z, float)
-    return np.exp(-np.logaddexp(0.0, -z))
-
-
-def softmax(z, temperature: float = 1.0, axis: int = -1) -> np.ndarray:
-    """softmax(z / T) along ``axis``: positive, sums to 1; a small T enlarges the gaps."""
-    z = np.asarray(z, float) / temperature
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def sigmoid_softmax_max_diff(z_grid: np.ndarray | None = None) -> float:
-    """max |σ(z) − softmax([z, 0])₀| on a grid: a binary sigmoid is a 2-class softmax."""
-    z = np.linspace(-20, 20, 4001) if z_grid is None else np.asarray(z_grid, float)
-    two = softmax(np.stack([z, np.zeros_like(z)], axis=1))[:, 0]
-    return float(np.abs(sigmoid(z) - two).max())
+def _sigmoid(z) -> np.ndarray:
+    """σ(z) for numpy arrays, stable for large |z| (figure plumbing; the notebook uses torch)."""
+    return np.exp(-np.logaddexp(0.0, -np.asarray(z, float)))
 
 
 # --------------------------------------------------------------------------- 1. losses
@@ -56,7 +54,7 @@ def plot_surrogate_losses() -> Figure:
     plt.close(fig)
     ax.plot(m, (m < 0).astype(float), lw=2.5, color="k", label="ideal 0/1 loss δ(f(x) ≠ ŷ)")
     ax.plot(m, (m - 1) ** 2, label="square error (ŷ·z − 1)²")
-    ax.plot(m, (sigmoid(m) - 1) ** 2, label="sigmoid + square error")
+    ax.plot(m, (_sigmoid(m) - 1) ** 2, label="sigmoid + square error")
     ax.plot(m, np.logaddexp(0, -m) / np.log(2), label="sigmoid + cross-entropy (÷ ln 2)")
     ax.set(title="Loss of one example vs the margin ŷ·z", xlabel="ŷ·z (positive = correct side)",
            ylabel="loss", ylim=(-0.1, 4))
@@ -88,14 +86,14 @@ def classification_loss(w, b, x: np.ndarray, y: np.ndarray, kind: str = "ce") ->
     w, b = np.asarray(w, float)[..., None], np.asarray(b, float)[..., None]
     z = w * x + b
     if kind == "mse":
-        return (2 * (sigmoid(z) - y) ** 2).mean(axis=-1)
+        return (2 * (_sigmoid(z) - y) ** 2).mean(axis=-1)
     return (np.logaddexp(0, z) - y * z).mean(axis=-1)
 
 
 def classification_gradient(w: float, b: float, x: np.ndarray, y: np.ndarray,
                             kind: str = "ce") -> tuple[float, float]:
     """(∂L/∂w, ∂L/∂b) of :func:`classification_loss`."""
-    p = sigmoid(w * x + b)
+    p = _sigmoid(w * x + b)
     dz = 4 * (p - y) * p * (1 - p) if kind == "mse" else p - y
     return float(np.mean(dz * x)), float(np.mean(dz))
 
@@ -115,7 +113,7 @@ LOSS_W_RANGE, LOSS_B_RANGE = (-8.0, 8.0), (-8.0, 8.0)
 
 def demo_loss_surfaces(w0: float = -6.0, b0: float = 6.0, eta: float = 1.0,
                        steps: int = 100) -> tuple[Figure, Numbers]:
-    """Demo 1: MSE-after-softmax and CE surfaces with GD paths from the same start."""
+    """Demo 2: MSE-after-softmax and CE surfaces with GD paths from the same start."""
     data = toy_1d()
     fig, axes = plt.subplots(1, 2, figsize=(11.5, 4.0))
     plt.close(fig)
@@ -140,27 +138,26 @@ def demo_loss_surfaces(w0: float = -6.0, b0: float = 6.0, eta: float = 1.0,
 
 def demo_softmax(z1: float = 3.0, z2: float = 1.0, z3: float = -3.0,
                  temperature: float = 1.0) -> tuple[Figure, Numbers]:
-    """Demo 2: logits → softmax bars at temperature T, and σ(z) over softmax([z, 0])₀."""
-    z = np.array([z1, z2, z3])
-    p = softmax(z, temperature)
+    """Demo 1: logits → softmax bars at temperature T, and σ(z) over softmax([z, 0])₀."""
+    z = torch.tensor([z1, z2, z3], dtype=torch.float64)
+    p = torch.softmax(z / temperature, dim=0).numpy()
     fig, (ax_bar, ax_sig) = plt.subplots(1, 2, figsize=(11, 3.6))
     plt.close(fig)
     pos = np.arange(3)
-    ax_bar.bar(pos - 0.2, z, width=0.4, color=COLORS[0], label="logit z")
+    ax_bar.bar(pos - 0.2, z.numpy(), width=0.4, color=COLORS[0], label="logit z")
     ax_bar.bar(pos + 0.2, p, width=0.4, color=COLORS[1], label=f"softmax(z / {temperature:g})")
     ax_bar.set_xticks(pos, ["class 1", "class 2", "class 3"])
     ax_bar.axhline(0, color="k", lw=0.8)
     ax_bar.set(title="Softmax: (0, 1), sums to 1, enlarges gaps", ylabel="value")
     ax_bar.legend(loc="upper right")
-    grid = np.linspace(-8, 8, 201)
-    ax_sig.plot(grid, sigmoid(grid), lw=4, alpha=0.4, label="σ(z)")
-    ax_sig.plot(grid, softmax(np.stack([grid, 0 * grid], 1))[:, 0], "k--",
-                label="softmax([z, 0])₀")
+    grid = torch.linspace(-8, 8, 201, dtype=torch.float64)
+    two = torch.softmax(torch.stack([grid, torch.zeros_like(grid)], 1), dim=1)[:, 0]
+    ax_sig.plot(grid, torch.sigmoid(grid), lw=4, alpha=0.4, label="σ(z)")
+    ax_sig.plot(grid, two, "k--", label="softmax([z, 0])₀")
     ax_sig.set(title="Binary sigmoid ≡ 2-class softmax", xlabel="z", ylabel="probability")
     ax_sig.legend(loc="upper left")
     fig.tight_layout()
-    return fig, {"softmax": p, "sum": float(p.sum()),
-                 "max diff σ vs 2-class softmax": sigmoid_softmax_max_diff(grid)}
+    return fig, {"softmax": p, "sum": float(p.sum())}
 
 
 # --------------------------------------------------------------------------- 3. generative
@@ -180,127 +177,49 @@ def gaussian_classes(n1: int = 79, n2: int = 61, seed: int = 0) -> tuple[np.ndar
     return X, np.repeat([1.0, 0.0], [n1, n2])
 
 
-@dataclass(frozen=True)
-class GaussianModel:
-    """Class priors P(C₁), P(C₂), means μ¹, μ² and covariances Σ¹, Σ² (MLE)."""
-
-    prior: tuple[float, float]
-    mu: tuple[np.ndarray, np.ndarray]
-    cov: tuple[np.ndarray, np.ndarray]
-
-
-def fit_gaussian_classes(X: np.ndarray, y: np.ndarray, shared: bool = False,
-                         naive: bool = False) -> GaussianModel:
-    """MLE of each class's Gaussian: μ = mean, Σ = (1/N) Σ (x − μ)(x − μ)ᵀ.
-
-    ``shared`` replaces both Σ by (N₁Σ¹ + N₂Σ²)/N; ``naive`` keeps only the diagonal.
-    """
-    parts = [X[y == 1], X[y == 0]]
-    mu = tuple(p.mean(axis=0) for p in parts)
-    cov = [np.cov(p, rowvar=False, bias=True) for p in parts]
-    n = np.array([len(p) for p in parts], float)
-    if shared:
-        cov = [(n[0] * cov[0] + n[1] * cov[1]) / n.sum()] * 2
-    if naive:
-        cov = [np.diag(np.diag(c)) for c in cov]
-    return GaussianModel(prior=tuple(n / n.sum()), mu=mu, cov=tuple(cov))
-
-
-def gaussian_log_density(X: np.ndarray, mu: np.ndarray, cov: np.ndarray) -> np.ndarray:
-    """ln f_{μ,Σ}(x) of a multivariate Gaussian — a density, not a probability."""
-    d = X - mu
-    _, logdet = np.linalg.slogdet(cov)
-    maha = np.einsum("ni,ij,nj->n", d, np.linalg.inv(cov), d)
-    return -0.5 * (maha + logdet + X.shape[1] * np.log(2 * np.pi))
-
-
-def gaussian_posterior(model: GaussianModel, X: np.ndarray) -> np.ndarray:
-    """P(C₁|x) by Bayes' rule: P(x|C₁)P(C₁) / (P(x|C₁)P(C₁) + P(x|C₂)P(C₂))."""
-    z = (gaussian_log_density(X, model.mu[0], model.cov[0]) + np.log(model.prior[0])
-         - gaussian_log_density(X, model.mu[1], model.cov[1]) - np.log(model.prior[1]))
-    return sigmoid(z)
-
-
-def shared_cov_linear(model: GaussianModel) -> tuple[np.ndarray, float]:
-    """Closed-form (w, b) with P(C₁|x) = σ(wᵀx + b) for a shared-Σ model."""
-    inv = np.linalg.inv(model.cov[0])
-    mu1, mu2 = model.mu
-    w = inv @ (mu1 - mu2)
-    b = -0.5 * mu1 @ inv @ mu1 + 0.5 * mu2 @ inv @ mu2 + np.log(model.prior[0] / model.prior[1])
-    return w, float(b)
-
-
-def logistic_gradient(w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray,
-                      loss: str = "ce") -> tuple[np.ndarray, float]:
-    """Gradient of the mean loss of f = σ(w·x + b): CE gives −Σ(ŷ − f)x / N, like regression."""
-    f = sigmoid(X @ w + b)
-    dz = (f - y) if loss == "ce" else 2 * (f - y) * f * (1 - f)
-    return X.T @ dz / len(y), float(dz.mean())
-
-
-def logistic_loss(w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray,
-                  loss: str = "ce") -> float:
-    """Mean binary cross-entropy (−ln L / N) or mean square error of f = σ(w·x + b)."""
-    z = X @ w + b
-    if loss == "ce":
-        return float(np.mean(np.logaddexp(0, z) - y * z))
-    return float(np.mean((sigmoid(z) - y) ** 2))
-
-
-def train_logistic(X: np.ndarray, y: np.ndarray, eta: float = 1.0, steps: int = 300,
-                   loss: str = "ce", w0: np.ndarray | None = None, b0: float = 0.0
-                   ) -> tuple[np.ndarray, float, np.ndarray]:
-    """Full-batch gradient descent; returns (w, b, loss per step)."""
-    w = np.zeros(X.shape[1]) if w0 is None else np.asarray(w0, float).copy()
-    b = float(b0)
-    losses = [logistic_loss(w, b, X, y, loss)]
-    for _ in range(steps):
-        gw, gb = logistic_gradient(w, b, X, y, loss)
-        w, b = w - eta * gw, b - eta * gb
-        losses.append(logistic_loss(w, b, X, y, loss))
-    return w, b, np.array(losses)
-
-
-def train_logistic_standardized(X: np.ndarray, y: np.ndarray, steps: int = 300
-                                ) -> tuple[np.ndarray, float]:
-    """Logistic regression trained on standardized features, returned in raw units."""
-    m, s = X.mean(axis=0), X.std(axis=0) + 1e-12
-    w, b, _ = train_logistic((X - m) / s, y, eta=1.0, steps=steps)
-    return w / s, b - float((w / s) @ m)
-
-
-def logistic_grad_check(seed: int = 0) -> float:
-    """max |hand-written CE gradient − autograd's| on random data."""
-    rng = np.random.RandomState(seed)
-    X, y = rng.normal(size=(20, 3)), (rng.rand(20) < 0.5).astype(float)
-    w, b = rng.normal(size=3), 0.3
-    gw, gb = logistic_gradient(w, b, X, y)
-    wt = torch.tensor(w, requires_grad=True)
-    bt = torch.tensor(b, dtype=torch.float64, requires_grad=True)
-    z = torch.tensor(X) @ wt + bt
-    nn.functional.binary_cross_entropy_with_logits(z, torch.tensor(y)).backward()
-    return float(max(np.abs(gw - wt.grad.numpy()).max(), abs(gb - bt.grad.item())))
-
-
-CLASSIFIERS = ("separate Σ", "shared Σ", "naive Bayes")
-
-
-def _fit_generative(X: np.ndarray, y: np.ndarray, covariance: str) -> GaussianModel:
-    return fit_gaussian_classes(X, y, shared=covariance == "shared Σ",
-                                naive=covariance == "naive Bayes")
-
-
 def _subset(n_train: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The first ``n_train`` points of a 79/61 draw, keeping the class ratio (≥ 2 per class)."""
+    """The first ``n_train`` points of a 79/61 draw, keeping the class ratio (≥ 3 per class)."""
     X, y = gaussian_classes(seed=seed)
-    n1 = max(2, round(n_train * 79 / 140))
-    n2 = max(2, n_train - n1)
+    n1 = max(3, round(n_train * 79 / 140))
+    n2 = max(3, n_train - n1)
     return np.concatenate([X[:n1], X[79:79 + n2]]), np.concatenate([y[:n1], y[79:79 + n2]])
 
 
 def held_out_set(n: int = 4000, seed: int = 1234) -> tuple[np.ndarray, np.ndarray]:
     """A large held-out draw from the same two Gaussians (same 79 : 61 ratio)."""
     return gaussian_classes(round(n * 79 / 140), n - round(n * 79 / 140), seed=seed)
+
+
+def independent_gaussians(n: int, dims: int = 20, gap: float = 0.35, seed: int = 0
+                          ) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` points (half per class) of two unit-variance Gaussians in ``dims`` independent
+    dimensions whose means differ by ``gap`` in every dimension: naive Bayes' assumption holds."""
+    gen = torch.Generator().manual_seed(seed)
+    y = (torch.arange(n) < n // 2).double()
+    X = torch.randn(n, dims, generator=gen, dtype=torch.float64) + gap * (y[:, None] - 0.5)
+    return X, y
+
+
+def fit_logistic(X: np.ndarray, y: np.ndarray, steps: int = 300, lr: float = 1.0
+                 ) -> tuple[np.ndarray, float]:
+    """Logistic regression by full-batch GD with ``nn.Linear`` + ``BCEWithLogitsLoss`` on
+    standardized features; (w, b) in raw units (the library version of the notebook's loop)."""
+    m, s = X.mean(axis=0), X.std(axis=0) + 1e-12
+    Xs, yt = torch.tensor((X - m) / s), torch.tensor(y, dtype=torch.float64)
+    model = nn.Linear(X.shape[1], 1, dtype=torch.float64)
+    nn.init.zeros_(model.weight)
+    nn.init.zeros_(model.bias)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    for _ in range(steps):
+        opt.zero_grad()
+        F.binary_cross_entropy_with_logits(model(Xs)[:, 0], yt).backward()
+        opt.step()
+    w = model.weight.detach().numpy()[0] / s
+    return w, float(model.bias.item() - w @ m)
+
+
+CLASSIFIERS = {"separate Σ": QuadraticDiscriminantAnalysis, "shared Σ": LinearDiscriminantAnalysis,
+               "naive Bayes": GaussianNB}
 
 
 def accuracy(p: np.ndarray, y: np.ndarray) -> float:
@@ -310,25 +229,25 @@ def accuracy(p: np.ndarray, y: np.ndarray) -> float:
 
 def demo_generative_lab(n_train: int = 140, covariance: str = "shared Σ",
                         logistic: bool = True, seed: int = 0) -> tuple[Figure, Numbers]:
-    """Demo 3: Gaussian classifiers (separate/shared Σ, naive Bayes) vs logistic regression."""
+    """Demo 3: Gaussian classifiers (scikit-learn's QDA, LDA, GaussianNB) vs logistic regression."""
     X, y = _subset(n_train, seed)
     Xt, yt = held_out_set()
-    model = _fit_generative(X, y, covariance)
+    model = CLASSIFIERS[covariance]().fit(X, y)
     fig, ax = plt.subplots(figsize=(6.8, 4.6))
     plt.close(fig)
     g1, g2 = np.meshgrid(np.linspace(-20, 160, 181), np.linspace(-20, 160, 181))
     grid = np.stack([g1.ravel(), g2.ravel()], 1)
-    post = gaussian_posterior(model, grid).reshape(g1.shape)
+    post = model.predict_proba(grid)[:, 1].reshape(g1.shape)
     ax.contourf(g1, g2, post, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.35)
     ax.contour(g1, g2, post, levels=[0.5], colors="k", linewidths=2)
     ax.plot([], [], "k-", lw=2, label=f"generative ({covariance}) P(C₁|x) = 0.5")
-    numbers: Numbers = {"generative test acc": accuracy(gaussian_posterior(model, Xt), yt)}
+    numbers: Numbers = {"generative test acc": accuracy(model.predict_proba(Xt)[:, 1], yt)}
     if logistic:
-        w, b = train_logistic_standardized(X, y)
+        w, b = fit_logistic(X, y)
         ax.contour(g1, g2, (grid @ w + b).reshape(g1.shape), levels=[0], colors="g",
                    linewidths=2, linestyles="--")
         ax.plot([], [], "g--", lw=2, label="logistic regression σ(w·x + b) = 0.5")
-        numbers["logistic test acc"] = accuracy(sigmoid(Xt @ w + b), yt)
+        numbers["logistic test acc"] = accuracy(_sigmoid(Xt @ w + b), yt)
     ax.scatter(*X[y == 1].T, s=14, color=COLORS[0], label=f"water (C₁), {int(y.sum())}")
     ax.scatter(*X[y == 0].T, s=14, color=COLORS[1], label=f"normal (C₂), {int((1 - y).sum())}")
     ax.set(title=f"Boundaries from {len(y)} training points", xlabel="defense",
@@ -338,34 +257,17 @@ def demo_generative_lab(n_train: int = 140, covariance: str = "shared Σ",
     return fig, numbers
 
 
-def accuracy_vs_train_size(sizes=(6, 10, 20, 40, 80, 140), repeats: int = 20
-                           ) -> dict[str, np.ndarray]:
-    """Mean test accuracy of shared-Σ generative vs logistic regression per training size."""
-    Xt, yt = held_out_set()
-    out = {"generative (shared Σ)": [], "logistic regression": []}
-    for n in sizes:
-        gen, dis = [], []
-        for seed in range(repeats):
-            X, y = _subset(n, seed)
-            gen.append(accuracy(gaussian_posterior(fit_gaussian_classes(X, y, shared=True), Xt),
-                                yt))
-            w, b = train_logistic_standardized(X, y)
-            dis.append(accuracy(sigmoid(Xt @ w + b), yt))
-        out["generative (shared Σ)"].append(np.mean(gen))
-        out["logistic regression"].append(np.mean(dis))
-    return {"n": np.array(sizes), **{k: np.array(v) for k, v in out.items()}}
-
-
-def plot_accuracy_vs_train_size(curves: dict[str, np.ndarray]) -> Figure:
-    """Test accuracy against the number of training points (log x axis)."""
+def plot_accuracy_vs_train_size(sizes, curves: dict[str, np.ndarray], title: str) -> Figure:
+    """Mean test accuracy (± one standard error) against the number of training points."""
     fig, ax = plt.subplots(figsize=(6.2, 3.8))
     plt.close(fig)
-    for name, acc in curves.items():
-        if name != "n":
-            ax.semilogx(curves["n"], acc, "o-", label=name)
-    ax.set_xticks(curves["n"], [str(n) for n in curves["n"]])
-    ax.set(title="Generative wins with little data", xlabel="training points",
-           ylabel="mean test accuracy")
+    for name, accs in curves.items():
+        accs = np.asarray(accs)
+        mean, se = accs.mean(axis=1), accs.std(axis=1) / np.sqrt(accs.shape[1])
+        ax.errorbar(sizes, mean, yerr=se, fmt="o-", capsize=3, label=name)
+    ax.set_xscale("log")
+    ax.set_xticks(sizes, [str(n) for n in sizes])
+    ax.set(title=title, xlabel="training points", ylabel="mean test accuracy")
     ax.legend(loc="lower right")
     return fig
 
@@ -373,18 +275,6 @@ def plot_accuracy_vs_train_size(curves: dict[str, np.ndarray]) -> Figure:
 # The lecture's naive-Bayes toy: one (1, 1) example of class 1; (1,0), (0,1), (0,0) × 4 of class 2.
 NB_TOY_X = np.array([[1, 1]] + [[1, 0]] * 4 + [[0, 1]] * 4 + [[0, 0]] * 4, float)
 NB_TOY_Y = np.array([1.0] + [0.0] * 12)
-
-
-def naive_bayes_toy(x=(1.0, 1.0)) -> dict[str, float]:
-    """P(C₁|x) from Bernoulli naive Bayes and from logistic regression on the toy data."""
-    X, y, x = NB_TOY_X, NB_TOY_Y, np.asarray(x, float)
-    joint = []
-    for c in (1.0, 0.0):
-        p = X[y == c].mean(axis=0)
-        joint.append(np.mean(y == c) * np.prod(np.where(x == 1, p, 1 - p)))
-    w, b, _ = train_logistic(X, y, eta=2.0, steps=3000)
-    return {"naive Bayes P(C₁|x)": float(joint[0] / sum(joint)),
-            "logistic P(C₁|x)": float(sigmoid(x @ w + b))}
 
 
 # --------------------------------------------------------------------------- 4. XOR
@@ -398,17 +288,17 @@ def xor_features(X: np.ndarray) -> np.ndarray:
     return np.stack([np.hypot(X[:, 0], X[:, 1]), np.hypot(X[:, 0] - 1, X[:, 1] - 1)], 1)
 
 
-def demo_xor(transform: bool = False, steps: int = 2000) -> tuple[Figure, Numbers]:
+def demo_xor(transform: bool = False, steps: int = 500) -> tuple[Figure, Numbers]:
     """Demo 4: logistic regression on XOR, in the raw or the transformed feature space."""
     X = xor_features(XOR_X) if transform else XOR_X
-    w, b, losses = train_logistic(X, XOR_Y, eta=2.0, steps=steps)
-    f = sigmoid(X @ w + b)
+    w, b = fit_logistic(X, XOR_Y, steps=steps)
+    f = _sigmoid(X @ w + b)
     fig, ax = plt.subplots(figsize=(5.2, 4.4))
     plt.close(fig)
     lo, hi = X.min() - 0.4, X.max() + 0.4
     g1, g2 = np.meshgrid(np.linspace(lo, hi, 121), np.linspace(lo, hi, 121))
     grid = np.stack([g1.ravel(), g2.ravel()], 1)
-    cs = ax.contourf(g1, g2, sigmoid(grid @ w + b).reshape(g1.shape),
+    cs = ax.contourf(g1, g2, _sigmoid(grid @ w + b).reshape(g1.shape),
                      levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.5)
     fig.colorbar(cs, ax=ax, label="σ(w·x + b)")
     for c, color in ((1.0, COLORS[0]), (0.0, COLORS[1])):
@@ -418,23 +308,9 @@ def demo_xor(transform: bool = False, steps: int = 2000) -> tuple[Figure, Number
     ax.set(title="Transformed features: separable" if transform else "Raw XOR: no line works",
            xlabel=names[0], ylabel=names[1])
     ax.legend(loc="upper right")
-    return fig, {"accuracy": accuracy(f, XOR_Y), "final CE": float(losses[-1])}
-
-
-def cascaded_logistic_xor(steps: int = 2000, seed: int = 1) -> tuple[float, np.ndarray]:
-    """Two logistic units feeding a third (a 2-2-1 sigmoid network) trained on XOR."""
-    torch.manual_seed(seed)
-    net = nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 1))
-    opt = torch.optim.Adam(net.parameters(), lr=0.1)
-    X, y = torch.tensor(XOR_X, dtype=torch.float32), torch.tensor(XOR_Y, dtype=torch.float32)
-    for _ in range(steps):
-        opt.zero_grad()
-        loss = nn.functional.binary_cross_entropy_with_logits(net(X).squeeze(1), y)
-        loss.backward()
-        opt.step()
-    with torch.no_grad():
-        p = torch.sigmoid(net(X).squeeze(1)).numpy()
-    return accuracy(p, XOR_Y), p
+    z = X @ w + b
+    return fig, {"accuracy": accuracy(f, XOR_Y),
+                 "final CE": float(np.mean(np.logaddexp(0, z) - XOR_Y * z))}
 
 
 # --------------------------------------------------------------------------- 5. feature scale
@@ -493,14 +369,14 @@ def demo_feature_scaling(standardize: bool = False, max_steps: int = 3000
 
 
 def breast_cancer_tensors(standardize: bool, seed: int = 0):
-    """Train/validation tensors of ``load_breast_cancer`` (70/30), raw or standardized."""
+    """Train/validation tensors of ``load_breast_cancer`` (70/30), raw or standardized with
+    the training split's statistics (scikit-learn's ``StandardScaler``)."""
     X, y = load_breast_cancer(return_X_y=True)
     order = np.random.RandomState(seed).permutation(len(y))
     X, y = X[order], y[order].astype(np.float32)
     cut = int(0.7 * len(y))
     if standardize:
-        m, s = X[:cut].mean(axis=0), X[:cut].std(axis=0)
-        X = (X - m) / s
+        X = StandardScaler().fit(X[:cut]).transform(X)
     Xt = torch.tensor(X, dtype=torch.float32)
     yt = torch.tensor(y).unsqueeze(1)
     return (Xt[:cut], yt[:cut]), (Xt[cut:], yt[cut:])
@@ -541,73 +417,6 @@ def sigmoid_saturation(normalize: bool, seed: int = 0) -> float:
 
 # --------------------------------------------------------------------------- 6. batch norm
 
-def bn_forward(x: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, eps: float = 1e-5
-               ) -> dict[str, torch.Tensor]:
-    """Training-mode BN: μ, σ² (biased), z̃ = (x − μ)/√(σ² + ε) and out = γ ⊙ z̃ + β."""
-    mu = x.mean(dim=0)
-    var = x.var(dim=0, unbiased=False)
-    z_tilde = (x - mu) / torch.sqrt(var + eps)
-    return {"mu": mu, "var": var, "z_tilde": z_tilde, "out": gamma * z_tilde + beta}
-
-
-class ManualBatchNorm1d:
-    """A hand-written ``nn.BatchNorm1d`` with PyTorch's running-statistics convention.
-
-    running ← (1 − momentum)·running + momentum·batch statistic (momentum = 0.1); the
-    running variance uses the unbiased batch variance, normalization the biased one.
-    """
-
-    def __init__(self, num_features: int, momentum: float = 0.1, eps: float = 1e-5):
-        self.gamma, self.beta = torch.ones(num_features), torch.zeros(num_features)
-        self.running_mean, self.running_var = torch.zeros(num_features), torch.ones(num_features)
-        self.momentum, self.eps, self.training = momentum, eps, True
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training:
-            return (self.gamma * (x - self.running_mean) / torch.sqrt(self.running_var + self.eps)
-                    + self.beta)
-        parts = bn_forward(x, self.gamma, self.beta, self.eps)
-        m = self.momentum
-        self.running_mean = (1 - m) * self.running_mean + m * parts["mu"]
-        self.running_var = (1 - m) * self.running_var + m * x.var(dim=0, unbiased=True)
-        return parts["out"]
-
-
-def manual_vs_torch_bn(batches: int = 5, batch_size: int = 16, features: int = 4,
-                       seed: int = 0) -> dict[str, float]:
-    """Max |manual − nn.BatchNorm1d| in train mode (over batches) and then in eval mode."""
-    gen = torch.Generator().manual_seed(seed)
-    ref, mine = nn.BatchNorm1d(features), ManualBatchNorm1d(features)
-    train_diff = 0.0
-    for _ in range(batches):
-        x = 3 * torch.randn(batch_size, features, generator=gen) + 2
-        with torch.no_grad():
-            train_diff = max(train_diff, float((ref(x) - mine(x)).abs().max()))
-    ref.eval()
-    mine.training = False
-    x = torch.randn(batch_size, features, generator=gen)
-    with torch.no_grad():
-        return {"train": train_diff, "eval": float((ref(x) - mine(x)).abs().max())}
-
-
-def check_bn_forward(fn: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
-                     ) -> bool:
-    """Advisory self-check: does ``fn(x, gamma, beta)`` match ``nn.BatchNorm1d`` in train mode?"""
-    gen = torch.Generator().manual_seed(1)
-    x = 5 * torch.randn(32, 3, generator=gen) - 1
-    bn = nn.BatchNorm1d(3)
-    with torch.no_grad():
-        bn.weight.copy_(torch.tensor([1.0, 2.0, 0.5]))
-        bn.bias.copy_(torch.tensor([0.0, -1.0, 3.0]))
-        want = bn(x)
-    got = fn(x, bn.weight.detach(), bn.bias.detach())
-    ok = got.shape == want.shape and bool(torch.allclose(got, want, atol=1e-5))
-    print("✓ matches nn.BatchNorm1d" if ok else
-          "✗ differs from nn.BatchNorm1d — normalize each feature over dim 0 with the biased "
-          "variance, then scale by γ and shift by β")
-    return ok
-
-
 def bn_data(seed: int = 0, n: int = 4096) -> torch.Tensor:
     """Two raw-scale features (means 5 and −3, std 2 and 0.5) for the BN demo."""
     gen = torch.Generator().manual_seed(seed)
@@ -615,62 +424,52 @@ def bn_data(seed: int = 0, n: int = 4096) -> torch.Tensor:
 
 
 def train_eval_gap(batch_size: int, batches: int = 200, seed: int = 0) -> float:
-    """Mean |train-mode − eval-mode output| of BN after ``batches`` training batches."""
+    """Mean |train-mode − eval-mode output| of ``nn.BatchNorm1d`` over the last half of
+    ``batches`` training batches."""
     data = bn_data(seed)
-    bn = ManualBatchNorm1d(2)
+    bn = nn.BatchNorm1d(2)
     gaps = []
-    for i in range(batches):
-        x = data[(i * batch_size) % (len(data) - batch_size):][:batch_size]
-        bn.training = True
-        out_train = bn(x)
-        bn.training = False
-        gaps.append(float((out_train - bn(x)).abs().mean()))
+    with torch.no_grad():
+        for i in range(batches):
+            x = data[(i * batch_size) % (len(data) - batch_size):][:batch_size]
+            out_train = bn.train()(x)
+            gaps.append(float((out_train - bn.eval()(x)).abs().mean()))
     return float(np.mean(gaps[batches // 2:]))
 
 
 def demo_batchnorm(batch_size: int = 8, gamma: float = 1.0, beta: float = 0.0,
                    mode: str = "train", batches: int = 60) -> tuple[Figure, Numbers]:
-    """Demo 6: BN on one batch (μ, σ, z̃, γ, β) and the running mean over training batches."""
+    """Demo 6: ``nn.BatchNorm1d`` on one batch (μ, σ, z̃, γ, β) and its running mean."""
     data = bn_data()
-    bn = ManualBatchNorm1d(2)
-    bn.gamma, bn.beta = torch.full((2,), gamma), torch.full((2,), beta)
+    bn = nn.BatchNorm1d(2)
     history = []
-    for i in range(batches):
-        bn(data[i * batch_size:(i + 1) * batch_size])
-        history.append(bn.running_mean[0].item())
-    x = data[batches * batch_size:(batches + 1) * batch_size]
-    parts = bn_forward(x, bn.gamma, bn.beta, bn.eps)
-    bn.training = mode == "train"
-    out = bn(x)
+    with torch.no_grad():
+        bn.weight.fill_(gamma)
+        bn.bias.fill_(beta)
+        for i in range(batches):
+            bn(data[i * batch_size:(i + 1) * batch_size])
+            history.append(bn.running_mean[0].item())
+        x = data[batches * batch_size:(batches + 1) * batch_size]
+        mu, var = x.mean(0), x.var(0, unbiased=False)
+        z_tilde = F.batch_norm(x, None, None, training=True)  # γ = 1, β = 0
+        out = bn.train(mode == "train")(x)
     fig, (ax_b, ax_r) = plt.subplots(1, 2, figsize=(11.5, 3.8))
     plt.close(fig)
-    rows = {"raw x": x[:, 0], "z̃ = (x − μ)/σ": parts["z_tilde"][:, 0],
-            f"out ({mode} mode)": out[:, 0]}
+    rows = {"raw x": x[:, 0], "z̃ = (x − μ)/σ": z_tilde[:, 0], f"out ({mode} mode)": out[:, 0]}
     for k, (name, vals) in enumerate(rows.items()):
         ax_b.scatter(vals.numpy(), np.full(len(vals), -k), s=30, label=name)
     ax_b.set_yticks([0, -1, -2], list(rows))
-    ax_b.set(title=f"Feature 1 of one batch of {batch_size}: μ = {parts['mu'][0]:.2f}, "
-                   f"σ = {parts['var'][0].sqrt():.2f}", xlabel="value")
+    ax_b.set(title=f"Feature 1 of one batch of {batch_size}: μ = {mu[0]:.2f}, "
+                   f"σ = {var[0].sqrt():.2f}", xlabel="value")
     ax_r.plot(np.arange(1, batches + 1), history, label="running_mean (momentum 0.1)")
     ax_r.axhline(float(data[:, 0].mean()), color="k", ls="--", label="population mean")
     ax_r.set(title="Moving average used at inference", xlabel="training batch",
              ylabel="running mean of feature 1")
     ax_r.legend(loc="lower right")
     fig.tight_layout()
-    return fig, {"batch μ": parts["mu"], "batch σ": parts["var"].sqrt(),
-                 "running_mean": bn.running_mean, "running_var": bn.running_var,
+    return fig, {"batch μ": mu, "batch σ": var.sqrt(), "running_mean": bn.running_mean,
+                 "running_var": bn.running_var,
                  "mean |train − eval| output": train_eval_gap(batch_size)}
-
-
-def running_stats_after_one_batch(seed: int = 0) -> dict[str, float]:
-    """Max deviations of a fresh BN's running stats from 0.1·μ and 0.9 + 0.1·s² (unbiased)."""
-    gen = torch.Generator().manual_seed(seed)
-    x = torch.randn(32, 5, generator=gen)
-    bn = nn.BatchNorm1d(5)
-    with torch.no_grad():
-        bn(x)
-    return {"mean": float((bn.running_mean - 0.1 * x.mean(0)).abs().max()),
-            "var": float((bn.running_var - (0.9 + 0.1 * x.var(0, unbiased=True))).abs().max())}
 
 
 def digits_mlp(batch_norm: bool, width: int) -> nn.Sequential:
@@ -724,3 +523,95 @@ def plot_bn_comparison(results: dict[str, tuple[History, float]]) -> Figure:
            ylabel="training cross-entropy", yscale="log")
     ax.legend(loc="upper right")
     return fig
+
+
+# --------------------------------------------------------------------------- exercises
+
+def check_cross_entropy(fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]) -> str:
+    """Exercise 1: ``fn(logits, labels)`` is the mean cross-entropy, stable for huge logits."""
+    def body():
+        logits = torch.tensor([[2.0, 1.0, 0.0], [0.0, 0.0, 3.0]], dtype=torch.float64)
+        labels = torch.tensor([0, 2])
+        out = attempt(fn, logits, labels)
+        expect_shape(out, (), "cross_entropy(logits, labels)")
+        want = F.cross_entropy(logits, labels)
+        expect(float(out) >= 0, f"the loss is {float(out):.4g} < 0: cross-entropy is "
+                                "−ln(probability of the true class), check the sign.")
+        expect(not torch.isclose(out, 2 * want), "you return the sum over the batch; "
+                                                 "average over the examples instead.")
+        expect_close(out, want, "cross_entropy on two small examples",
+                     hint="e = −ln softmax(z)[label], averaged over the batch.")
+        big = torch.tensor([[1000.0, 0.0, -1000.0], [-500.0, 500.0, 0.0]], dtype=torch.float64)
+        out = attempt(fn, big, torch.tensor([1, 1]))
+        expect(bool(torch.isfinite(out)), f"logits of ±1000 give {float(out)}: exp(1000) "
+                                          "overflows. Subtract each row's max logit first "
+                                          "(log-sum-exp trick).")
+        expect_close(out, F.cross_entropy(big, torch.tensor([1, 1])),
+                     "cross_entropy with logits of ±1000",
+                     hint="ln Σ exp(z) = m + ln Σ exp(z − m).")
+    return report("stable cross-entropy", body, "It matches F.cross_entropy, even at ±1000.")
+
+
+def _gaussian_posteriors(X: torch.Tensor, mus: torch.Tensor, cov: torch.Tensor,
+                         priors: torch.Tensor) -> torch.Tensor:
+    """P(C_k|x) by Bayes' rule with ``torch.distributions`` densities (the checker's reference)."""
+    dists = torch.distributions.MultivariateNormal(mus, covariance_matrix=cov)
+    return torch.softmax(dists.log_prob(X[:, None, :]) + priors.log(), dim=1)
+
+
+def check_class_logits(fn: Callable[..., torch.Tensor]) -> str:
+    """Exercise 2: ``fn(X, mus, cov, priors)`` gives z_k with softmax(z) = the Bayes posterior."""
+    def body():
+        gen = torch.Generator().manual_seed(3)
+        X = torch.randn(6, 2, generator=gen, dtype=torch.float64)
+        mus = torch.tensor([[1.0, 0.0], [-1.0, 0.5], [0.0, -2.0]], dtype=torch.float64)
+        cov = torch.tensor([[2.0, 0.6], [0.6, 1.0]], dtype=torch.float64)
+        priors = torch.tensor([0.5, 0.3, 0.2], dtype=torch.float64)
+        z = attempt(fn, X, mus, cov, priors)
+        expect_shape(z, (6, 3), "class_logits(X, mus, cov, priors) for 6 points and 3 classes")
+        got, want = torch.softmax(z, dim=1), _gaussian_posteriors(X, mus, cov, priors)
+        no_prior = _gaussian_posteriors(X, mus, cov, torch.full((3,), 1 / 3, dtype=torch.float64))
+        expect(torch.allclose(got, want) or not torch.allclose(got, no_prior),
+               "softmax(z) ignores the priors: add ln P(C_k) to z_k.")
+        expect_close(got, want, "softmax(z) vs the Bayes posterior P(C_k|x)",
+                     hint="expand −½(x − μ_k)ᵀΣ⁻¹(x − μ_k) + ln P(C_k) and keep every term "
+                          "that depends on k; only −½xᵀΣ⁻¹x is shared by all classes.")
+    return report("multi-class shared-Σ logits", body,
+                  "softmax of linear functions is the Gaussian posterior.")
+
+
+def _normalize_over(x: torch.Tensor, dims: tuple[int, ...], unbiased: bool = False
+                    ) -> torch.Tensor:
+    """(x − mean) / √(var + 1e-5) over ``dims``: the checker's diagnosis of common slips."""
+    mu = x.mean(dim=dims, keepdim=True)
+    return (x - mu) / torch.sqrt(x.var(dim=dims, keepdim=True, unbiased=unbiased) + 1e-5)
+
+
+def check_batchnorm2d(fn: Callable[..., torch.Tensor]) -> str:
+    """Exercise 3: ``fn(x, gamma, beta)`` is ``nn.BatchNorm2d``'s train-mode forward."""
+    def body():
+        gen = torch.Generator().manual_seed(5)
+        x = 3 * torch.randn(4, 3, 5, 5, generator=gen, dtype=torch.float64) + 2
+        gamma = torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64)
+        beta = torch.tensor([0.0, -1.0, 3.0], dtype=torch.float64)
+        out = attempt(fn, x, gamma, beta)
+        expect_shape(out, x.shape, "batchnorm2d(x) for x of shape (4, 3, 5, 5)")
+        bn = nn.BatchNorm2d(3, dtype=torch.float64)
+        with torch.no_grad():
+            bn.weight.copy_(gamma)
+            bn.bias.copy_(beta)
+            want = bn(x)
+        z_tilde = (out - beta[:, None, None]) / gamma[:, None, None]
+        slips = {(0,): "you normalized each position separately (over the batch only): one "
+                       "μ and σ per channel pools the batch AND all positions.",
+                 (1, 2, 3): "you normalized each example over its channels and positions "
+                            "(that is layer norm): BN pools over the batch, per channel."}
+        for dims, message in slips.items():
+            expect(not torch.allclose(z_tilde, _normalize_over(x, dims), atol=1e-6), message)
+        expect(not torch.allclose(z_tilde, _normalize_over(x, (0, 2, 3), unbiased=True),
+                                  atol=1e-6),
+               "BN normalizes with the biased variance (divide by B·H·W, not B·H·W − 1).")
+        expect_close(out, want, "batchnorm2d vs nn.BatchNorm2d (train mode)",
+                     hint="normalize each channel, then scale by γ[c] and shift by β[c] "
+                          "(ε = 1e-5 inside the square root).")
+    return report("BatchNorm2d forward", body, "one μ and σ per channel, as nn.BatchNorm2d.")
