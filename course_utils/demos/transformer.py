@@ -375,15 +375,23 @@ def distinct_ratio(text: str, n: int = 3) -> float:
     return len(grams) / max(sum(grams.values()), 1)
 
 
-def demo_sampling(temperature: float = 0.8, top_k: int = 8, length: int = 120, seed: int = 0,
-                  prompt: str = "Beautiful ") -> tuple[Figure, Numbers]:
-    """Beam search vs temperature/top-k sampling on a char n-gram LM of the Zen of Python."""
+def creative_texts(temperature: float = 0.8, top_k: int = 8, length: int = 120, seed: int = 0,
+                   prompt: str = "Beautiful ") -> tuple[str, str]:
+    """Beam-3 and temperature/top-k sampled continuations of ``prompt`` from a char 4-gram LM
+    of the Zen of Python."""
     lm = CharNgramLM(zen_text())
     start = [-1] + [lm.index[c] for c in prompt]
     step = lambda prefix: lm.step(start + prefix[1:])  # noqa: E731
     g = torch.Generator().manual_seed(seed)
     beam = prompt + lm.decode(beam_search(step, -1, length, beam_size=3)[0][0])
     sample = prompt + lm.decode(sample_search(step, -1, length, temperature, top_k, generator=g))
+    return beam, sample
+
+
+def demo_sampling(temperature: float = 0.8, top_k: int = 8, length: int = 120, seed: int = 0,
+                  prompt: str = "Beautiful ") -> tuple[Figure, Numbers]:
+    """Beam search vs temperature/top-k sampling on a char n-gram LM of the Zen of Python."""
+    beam, sample = creative_texts(temperature, top_k, length, seed, prompt)
     fig, ax = _subplots(figsize=(10, 2.6))
     ax.axis("off")
     wrap = lambda s: "\n".join(s[i:i + 70] for i in range(0, len(s), 70)).replace("\n\n", "\n")  # noqa: E731
