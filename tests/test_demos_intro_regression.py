@@ -1,8 +1,11 @@
 """Demos and self-checks of L01 (course_utils.demos.intro_regression)."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 import torch
+from exercise_solutions import L01 as notebook
 from matplotlib.figure import Figure
 
 from course_utils.demos import intro_regression as L01
@@ -100,33 +103,34 @@ def test_train_networks_learns_the_view_counts():
     assert table["parameters"].iloc[0] == 7 * 16 + 16 + 16 + 1
 
 
-def test_ridge_with_zero_lambda_is_least_squares_and_lambda_shrinks_weights():
+def test_notebook_ridge_is_least_squares_at_zero_lambda_and_shrinks_weights():
     train, _ = pokemon_split()
     Phi = L01.poly_features(train["cp"], 3)
-    plain = L01.ridge_fit(Phi, train["cp_after"], 0.0)
-    np.testing.assert_allclose(plain, np.linalg.lstsq(Phi, train["cp_after"], rcond=None)[0],
+    fit = lambda lam: L01._fit(notebook.ridge_fit, Phi, train["cp_after"], lam,  # noqa: E731
+                               np.ones(4, bool))
+    np.testing.assert_allclose(fit(0.0), np.linalg.lstsq(Phi, train["cp_after"], rcond=None)[0],
                                rtol=1e-6)
-    shrunk = L01.ridge_fit(Phi, train["cp_after"], 10.0)
-    assert np.sum(shrunk[1:] ** 2) < np.sum(plain[1:] ** 2)
+    assert np.sum(fit(10.0)[1:] ** 2) < np.sum(fit(0.0)[1:] ** 2)
 
 
 def test_unpenalized_bias_keeps_the_mean_under_huge_lambda():
     train, test = pokemon_split()
-    *_, theta = L01.poly_errors(train, test, 2, lam=1e12, penalize_b=False)
+    *_, theta = L01.poly_errors(notebook.ridge_fit, train, test, 2, lam=1e12, penalize_b=False)
     assert theta[0] == pytest.approx(train["cp_after"].mean(), rel=1e-3)
-    *_, theta = L01.poly_errors(train, test, 2, lam=1e12, penalize_b=True)
+    *_, theta = L01.poly_errors(notebook.ridge_fit, train, test, 2, lam=1e12, penalize_b=True)
     assert abs(theta[0]) < 1.0
 
 
 def test_polynomial_case_study_tells_the_lecture_story():
     train, test = pokemon_split()
-    errors = np.array([L01.poly_errors(train, test, d)[:2] for d in range(1, 6)])
+    errors = np.array([L01.poly_errors(notebook.ridge_fit, train, test, d)[:2]
+                       for d in range(1, 6)])
     assert np.all(np.diff(errors[:, 0]) <= 1e-9)  # training error never rises with degree
     assert errors[:, 1].argmin() == 1 and errors[4, 1] > 3 * errors[1, 1]
 
 
 def test_remedies_lower_the_test_error_of_the_overfit_models():
-    table = L01.pokemon_remedies(lam_poly=0.1, lam_species=0.01, more_data=100)
+    table = L01.pokemon_remedies(notebook.ridge_fit, lam_poly=0.1, lam_species=0.01, more_data=100)
     test = dict(zip(table["model"], table["test RMSE"], strict=True))
     overfit_poly, overfit_species = table["test RMSE"].iloc[0], table["test RMSE"].iloc[5]
     assert all(v < overfit_poly / 3 for v in table["test RMSE"].iloc[1:5])
@@ -135,7 +139,8 @@ def test_remedies_lower_the_test_error_of_the_overfit_models():
 
 
 @pytest.mark.parametrize("demo", [L01.demo_linear_fit, L01.demo_error_surface,
-                                  L01.demo_sigmoid_builder, L01.demo_pokemon])
+                                  L01.demo_sigmoid_builder,
+                                  partial(L01.demo_pokemon, notebook.ridge_fit)])
 def test_demos_run_with_their_defaults(demo):
     fig, numbers = demo()
     assert isinstance(fig, Figure) and numbers

@@ -11,7 +11,6 @@ functions are the advisory checkers of the notebook's exercises.
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import lru_cache
 
@@ -631,16 +630,15 @@ def species_features(data: Mapping[str, np.ndarray], extra: Sequence[str] = ()) 
     return np.concatenate(cols, axis=1)
 
 
-def ridge_fit(Phi: np.ndarray, y: np.ndarray, lam: float,
-              penalized: np.ndarray | None = None) -> np.ndarray:
-    """argmin_θ Σ_n (y_n − Φ_n·θ)² + λ Σ_i θ_i² over the ``penalized`` columns.
+RidgeFit = Callable[[torch.Tensor, torch.Tensor, float, torch.Tensor], torch.Tensor]
+"""The notebook's ``ridge_fit(Phi, y, lam, penalized) -> θ``."""
 
-    Solved as one stacked least-squares problem, which stays stable at λ = 0.
-    """
-    penalized = np.ones(Phi.shape[1], bool) if penalized is None else np.asarray(penalized)
-    extra_rows = math.sqrt(lam) * np.diag(penalized.astype(float))
-    A = np.vstack([Phi, extra_rows])
-    return np.linalg.lstsq(A, np.concatenate([y, np.zeros(Phi.shape[1])]), rcond=None)[0]
+
+def _fit(ridge_fit: RidgeFit, Phi: np.ndarray, y: np.ndarray, lam: float,
+         penalized: np.ndarray) -> np.ndarray:
+    """Call the notebook's ``ridge_fit`` on NumPy data and return θ as NumPy."""
+    return np.asarray(ridge_fit(torch.from_numpy(Phi), torch.from_numpy(np.asarray(y, float)),
+                                lam, torch.from_numpy(np.asarray(penalized, bool))))
 
 
 def rmse(pred: np.ndarray, y: np.ndarray) -> float:
@@ -648,25 +646,26 @@ def rmse(pred: np.ndarray, y: np.ndarray) -> float:
     return float(np.sqrt(np.mean((np.asarray(pred) - np.asarray(y)) ** 2)))
 
 
-def poly_errors(train: Mapping, test: Mapping, degree: int, lam: float = 0.0,
-                penalize_b: bool = False) -> tuple[float, float, np.ndarray]:
+def poly_errors(ridge_fit: RidgeFit, train: Mapping, test: Mapping, degree: int,
+                lam: float = 0.0, penalize_b: bool = False) -> tuple[float, float, np.ndarray]:
     """Train and test RMSE of the (regularized) polynomial of ``degree``, and its θ."""
     Phi = poly_features(train["cp"], degree)
     penalized = np.ones(degree + 1, bool)
     penalized[0] = penalize_b
-    theta = ridge_fit(Phi, train["cp_after"], lam, penalized)
+    theta = _fit(ridge_fit, Phi, train["cp_after"], lam, penalized)
     return (rmse(Phi @ theta, train["cp_after"]),
             rmse(poly_features(test["cp"], degree) @ theta, test["cp_after"]), theta)
 
 
-def demo_pokemon(degree: int = 5, log10_lambda: float = -8.0,
+def demo_pokemon(ridge_fit: RidgeFit, degree: int = 5, log10_lambda: float = -8.0,
                  penalize_b: bool = False) -> tuple[Figure, Numbers]:
-    """Demo 6: CP after evolution ≈ polynomial of CP; degree, λ = 10^log10_lambda, penalize b."""
+    """Demo 6: CP after evolution ≈ polynomial of CP fitted by the notebook's ``ridge_fit``;
+    degree, λ = 10^log10_lambda, penalize b."""
     train, test = pokemon_split()
     lam = 10.0**log10_lambda
     fig, (ax_fit, ax_err) = plt.subplots(1, 2, figsize=(11, 3.8))
     plt.close(fig)
-    *_, theta = poly_errors(train, test, degree, lam, penalize_b)
+    *_, theta = poly_errors(ridge_fit, train, test, degree, lam, penalize_b)
     grid = np.linspace(0, 620, 300)
     ax_fit.scatter(test["cp"], test["cp_after"], s=12, marker="x", color="grey",
                    label=f"test data ({len(test['cp'])})")
@@ -679,7 +678,8 @@ def demo_pokemon(degree: int = 5, log10_lambda: float = -8.0,
                ylim=(-100, 1.3 * max(train["cp_after"].max(), test["cp_after"].max())))
     ax_fit.legend(loc="upper left")
     degrees = np.arange(1, 6)
-    errors = np.array([poly_errors(train, test, d, lam, penalize_b)[:2] for d in degrees])
+    errors = np.array([poly_errors(ridge_fit, train, test, d, lam, penalize_b)[:2]
+                       for d in degrees])
     ax_err.semilogy(degrees, errors[:, 0], "o-", label="train")
     ax_err.semilogy(degrees, errors[:, 1], "s-", label="test")
     ax_err.axvline(degree, color="grey", ls=":", label="your degree")
@@ -693,12 +693,12 @@ def demo_pokemon(degree: int = 5, log10_lambda: float = -8.0,
                  "Σ w_i²": float(np.sum(theta[1:] ** 2))}
 
 
-def lambda_sweep(train: Mapping, test: Mapping, degree: int, log10_lambdas: Sequence[float],
-                 penalize_b: bool = False) -> pd.DataFrame:
+def lambda_sweep(ridge_fit: RidgeFit, train: Mapping, test: Mapping, degree: int,
+                 log10_lambdas: Sequence[float], penalize_b: bool = False) -> pd.DataFrame:
     """Train/test RMSE and Σw² of the degree-``degree`` polynomial for each λ."""
     rows = []
     for log_lam in log10_lambdas:
-        tr, te, theta = poly_errors(train, test, degree, 10.0**log_lam, penalize_b)
+        tr, te, theta = poly_errors(ridge_fit, train, test, degree, 10.0**log_lam, penalize_b)
         rows.append({"λ": 10.0**log_lam, "train RMSE": tr, "test RMSE": te,
                      "Σ w_i²": float(np.sum(theta[1:] ** 2))})
     return pd.DataFrame(rows)
@@ -720,32 +720,34 @@ def plot_lambda_sweep(table: pd.DataFrame, degree: int) -> Figure:
     return fig
 
 
-def species_model_errors(train: Mapping, test: Mapping, extra: Sequence[str] = (),
-                         lam: float = 0.0) -> tuple[float, float]:
+def species_model_errors(ridge_fit: RidgeFit, train: Mapping, test: Mapping,
+                         extra: Sequence[str] = (), lam: float = 0.0) -> tuple[float, float]:
     """Train and test RMSE of one linear model per species (plus ``extra`` features).
 
     λ penalizes every weight but not the per-species biases b_s.
     """
     Phi = species_features(train, extra)
-    theta = ridge_fit(Phi, train["cp_after"], lam, np.arange(Phi.shape[1]) >= len(SPECIES))
+    theta = _fit(ridge_fit, Phi, train["cp_after"], lam, np.arange(Phi.shape[1]) >= len(SPECIES))
     return (rmse(Phi @ theta, train["cp_after"]),
             rmse(species_features(test, extra) @ theta, test["cp_after"]))
 
 
-def pokemon_remedies(lam_poly: float, lam_species: float, more_data: int) -> pd.DataFrame:
+def pokemon_remedies(ridge_fit: RidgeFit, lam_poly: float, lam_species: float,
+                     more_data: int) -> pd.DataFrame:
     """The case study's remedies for overfitting, each next to the model it repairs."""
     train, test = pokemon_split()
     big = pokemon_cp(more_data, seed=1)
+    poly = lambda *args, **kw: poly_errors(ridge_fit, *args, **kw)[:2]  # noqa: E731
+    species = lambda *args, **kw: species_model_errors(ridge_fit, *args, **kw)  # noqa: E731
     rows = {
-        "degree 5 in cp (overfits)": poly_errors(train, test, 5)[:2],
-        "  ↳ select a simpler model: degree 2": poly_errors(train, test, 2)[:2],
-        f"  ↳ more data: {more_data} training Pokémon": poly_errors(big, test, 5)[:2],
-        f"  ↳ regularization, λ = {lam_poly:g}": poly_errors(train, test, 5, lam_poly)[:2],
-        "redesign (hidden factor): one line per species": species_model_errors(train, test),
-        "one line per species + hp, hp² (overfits)": species_model_errors(train, test, ("hp",)),
-        "  ↳ remove the useless feature hp": species_model_errors(train, test),
-        f"  ↳ regularization, λ = {lam_species:g}": species_model_errors(
-            train, test, ("hp",), lam_species),
+        "degree 5 in cp (overfits)": poly(train, test, 5),
+        "  ↳ select a simpler model: degree 2": poly(train, test, 2),
+        f"  ↳ more data: {more_data} training Pokémon": poly(big, test, 5),
+        f"  ↳ regularization, λ = {lam_poly:g}": poly(train, test, 5, lam_poly),
+        "redesign (hidden factor): one line per species": species(train, test),
+        "one line per species + hp, hp² (overfits)": species(train, test, ("hp",)),
+        "  ↳ remove the useless feature hp": species(train, test),
+        f"  ↳ regularization, λ = {lam_species:g}": species(train, test, ("hp",), lam_species),
     }
     return pd.DataFrame([{"model": k, "train RMSE": tr, "test RMSE": te}
                          for k, (tr, te) in rows.items()])
