@@ -122,3 +122,8 @@ def test_fold_plot_labels_each_panel_with_its_own_fractions():
     strat_ticks = [t.get_text() for t in fig.axes[1].get_yticklabels()]
     assert kfold_ticks[-1].endswith("0.50") and kfold_ticks[0].endswith("0.00")
     assert all(t.endswith("0.10") for t in strat_ticks)
+
+
+def test_augmentation_figure_shows_every_variant_of_every_digit():
+    fig = L02a.plot_augmentation_examples(digits=(2, 6))
+    assert isinstance(fig, Figure) and len(fig.axes) == 10

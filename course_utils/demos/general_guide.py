@@ -317,7 +317,7 @@ def remedies_table(make_model: MakeModel, settings: Mapping[str, Mapping[str, ob
     return pd.DataFrame(rows).set_index("setting")
 
 
-def augmentation_examples(digits: Sequence[int] = (2, 6, 7)) -> Figure:
+def plot_augmentation_examples(digits: Sequence[int] = (2, 6, 7)) -> Figure:
     """Digits and their augmentations: a small shift or zoom keeps the label, flips may not
     (a 6 upside down is a 9)."""
     images, labels = toy_data.digits()
