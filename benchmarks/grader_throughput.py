@@ -49,7 +49,7 @@ def overhead(folder: Path, repeats: int) -> None:
         for sandboxed in (True, False):
             job = Job(sub_id="s", submission=folder / "subs" / "s.ipynb", config=config,
                       answer_dir=folder / "key", out_dir=folder / f"out{i}{sandboxed}",
-                      template=TEMPLATE, data_dir=folder / "data", hidden=(folder / "key",),
+                      template=TEMPLATE, data_dir=folder / "data",
                       sandboxed=sandboxed)
             start = time.perf_counter()
             status = grade(job)["status"]

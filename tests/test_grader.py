@@ -48,7 +48,8 @@ BOSS = ("boss", "boss")
 CONTAINED = {"timed-out", "cell-error", "kernel-died", "output-too-large"}
 TIERS_OF = {name: BOSS for name in ("good", "lost_tag_retagged", "edited_export",
                                     "planted_injection", "writes_outside", "overwrites_results",
-                                    "network", "reads_references", "rewrites_after_export")}
+                                    "network", "reads_references", "rewrites_after_export",
+                                    "mountinfo")}
 TIERS_OF["reads_key"] = ("below simple", "below simple")
 NAMES = list(cases(dict.fromkeys(["root", "key", "out", "subs"], Path("/x")), 0))
 
@@ -209,6 +210,14 @@ def test_export_records_are_read_as_data(tmp_path):
     assert runner._parse_export(b"[1, 2]") == {} == runner._parse_export(b"{not json")
 
 
+def test_mountinfo_names_no_folder_of_the_class(corpus):
+    """Issue 10, item 7: the data is bound from a neutral copy of hard links; the key,
+    submissions and results are not mounted at all."""
+    text = _executed_text(corpus, "mountinfo")
+    assert " /tmp/submission " in text, text
+    assert str(corpus["paths"]["root"]) not in text, text
+
+
 def test_the_sheet_has_one_row_per_submission_and_a_summary(corpus):
     out = corpus["paths"]["out"]
     rows = sheet(out)
@@ -360,6 +369,7 @@ def test_preflight_rejects_two_parameters_cells_and_oversized_files(tmp_path):
 def test_submission_ids_are_folder_safe():
     assert cli.submission_id("Wang Xiao-ming (b09)") == "Wang_Xiao-ming__b09_"
     assert cli.submission_id("..") == "_"
+    assert cli.submission_id("-rf") == "_rf" and cli.submission_id("@SUM(1+1)") == "_SUM_1+1_"
 
 
 def test_class_data_must_match_the_answer_key(tmp_path):
@@ -488,3 +498,39 @@ def test_a_grader_failure_shows_no_traceback_on_the_sheet(tmp_path, monkeypatch)
     assert "/secret/path" in got["grader_traceback"]
     report = (tmp_path / "out" / "submissions" / "s" / "report.md").read_text()
     assert "/secret/path" not in report
+
+
+def test_student_strings_cannot_inject_formulas_markup_or_stop_the_class(tmp_path):
+    """Issue 10, item 7: spreadsheet formulas in names, colliding ids, HTML in reasons."""
+    write_class(tmp_path / "data", tmp_path / "key")
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    names = ['=HYPERLINK("x.example")x', "@SUM(1+1)", "-2+3", "a b", "a_b"]
+    for name in names:
+        (subs / f"{name}.csv").write_text(_predictions())
+    (subs / "+bad.csv").write_text("id,y\n<script>alert(1)</script>,1\n")
+    assert grader(HW, subs, "--answer-key", tmp_path / "key", "--out", out,
+                  "--artifacts").returncode == 0
+    text = (out / "grades.csv").read_text()
+    rows = sheet(out)
+    assert len(rows) == len(names) + 1
+    assert {"a_b", f"a_b-{hashlib.sha256(b'a b').hexdigest()[:8]}"} <= set(rows)
+    for row in rows.values():
+        assert not any(v.startswith(("=", "+", "-", "@", "\t")) for v in row.values()), row
+    assert "'=HYPERLINK" in text and "'-2+3" in text
+    bad = "_bad"
+    report = (out / "submissions" / bad / "report.md").read_text()
+    assert "<script" not in report and "&lt;script&gt;" in report
+    assert rows[bad]["status"] == "invalid-artifact"
+
+
+def test_the_report_escapes_everything_from_the_student():
+    from course_utils.grading.report import render_report
+
+    evil = '<img src=x onerror="alert(1)"> | [link](javascript:alert(1)) **bold**'
+    result = {"assignment": "hwtiny", "id": "a|b", "status": "cell-error", "reason": evil,
+              "questions": [{"name": "q", "points": 0.0, "detail": evil}], "notes": [evil],
+              "flags": [evil], "graded_at": "now"}
+    report = render_report(result, None, "mse")
+    assert "<img" not in report and "](" not in report and "**bold" not in report
+    assert "a&#124;b" in report and report.count("&lt;img") == 4

@@ -15,6 +15,8 @@ the key (drawn, with the key, when KEY_DIR holds no key yet) and checked against
 from __future__ import annotations
 
 import argparse
+import hashlib
+import itertools
 import re
 import sys
 import tempfile
@@ -75,13 +77,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def submission_id(name: str) -> str:
-    """A folder-safe id from a file or folder name."""
-    return re.sub(r"[^A-Za-z0-9._@+-]", "_", name).lstrip(".") or "_"
+    """A folder-safe id from a file or folder name (no leading dot, dash or formula sign)."""
+    return re.sub(r"^[=+@-]", "_", re.sub(r"[^A-Za-z0-9._@+-]", "_", name).lstrip(".")) or "_"
 
 
 def discover(folder: Path, artifacts_only: bool, artifact_file: str) -> dict[str, Path]:
     """``{id: path}`` of every submission; a folder yields its one notebook (or the folder)."""
-    found: dict[str, Path] = {}
+    named: list[tuple[str, Path]] = []
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith("."):
             continue
@@ -94,11 +96,28 @@ def discover(folder: Path, artifacts_only: bool, artifact_file: str) -> dict[str
         else:
             print(f"ignoring {entry.name}: not a notebook", file=sys.stderr)
             continue
-        sub_id = submission_id(name)
+        named.append((name, path))
+    return unique_ids(named)
+
+
+def unique_ids(named: list[tuple[str, Path]]) -> dict[str, Path]:
+    """``{id: path}`` with distinct ids: a name whose folder-safe id is taken (``a b`` and
+    ``a_b`` both give ``a_b``) gets a suffix from a hash of the name itself, so its id stays
+    the same from run to run; a name that is its own id keeps it."""
+    plain = {n: submission_id(n) for n, _ in named}
+    exact = {n for n in plain if plain[n] == n}
+    found: dict[str, Path] = {}
+    for name, path in sorted(named, key=lambda item: (item[0] not in exact, item[0])):
+        sub_id = base = plain[name]
         if sub_id in found:
-            raise SystemExit(f"two submissions map to the id {sub_id!r}: rename one of them.")
+            sub_id = base = f"{base}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+            for n in itertools.count(2):  # the same name twice: a file and a folder
+                if sub_id not in found:
+                    break
+                sub_id = f"{base}-{n}"
+            print(f"{name!r} is graded as {sub_id!r}: its plain id is taken", file=sys.stderr)
         found[sub_id] = path
-    return found
+    return dict(sorted(found.items()))
 
 
 def has_generator(hw: str) -> bool:
@@ -178,7 +197,7 @@ def make_jobs(args: argparse.Namespace, config: GradingConfig,
         hidden = tuple(p.resolve() for p in (args.answer_key, args.submissions, args.out))
         if problem := sandbox.hiding_problem(hidden):
             raise SystemExit(problem)
-        common.update(template=template, data_dir=data.resolve(), hidden=hidden, limits=limits,
+        common.update(template=template, data_dir=data.resolve(), limits=limits,
                       sandboxed=check_sandbox(args))
     return [Job(sub_id=i, submission=p.absolute(), **common) for i, p in subs.items()
             if args.force or not finished(args.out, i, p)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import nbformat
@@ -43,8 +44,9 @@ def truncate_outputs(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def _fence(text: str) -> str:
-    return "```\n" + ANSI.sub("", text).replace("```", "ʼʼʼ").strip() + "\n```"
+def _fence(trace: str) -> str:
+    """A code block the traceback cannot close (Markdown renders no HTML inside it)."""
+    return "````\n" + ANSI.sub("", trace).replace("`", "ʼ").strip() + "\n````"
 
 
 def _durations(nb: nbformat.NotebookNode) -> list[str]:
@@ -54,7 +56,8 @@ def _durations(nb: nbformat.NotebookNode) -> list[str]:
         if cell.get("cell_type") == "code" and meta:
             seconds = meta.get("duration")
             status = meta.get("status", "") if meta.get("start_time") else "not run"
-            rows.append(f"| {i} | {status} | {'' if seconds is None else f'{seconds:.1f}'} |")
+            took = f"{seconds:.1f}" if isinstance(seconds, int | float) else ""
+            rows.append(f"| {i} | {text(status)} | {took} |")
     return rows
 
 
@@ -66,24 +69,35 @@ def _failing_output(nb: nbformat.NotebookNode, cell: int) -> str:
     return "\n".join(errors[0].get("traceback", [])[-20:]) if errors else ""
 
 
+def text(value: object) -> str:
+    """Student-influenced text made inert in Markdown and in the HTML it renders to: HTML
+    escaped, table pipes, emphasis, links and line breaks neutralised."""
+    escaped = html.escape(ANSI.sub("", str(value)), quote=True)
+    for char in "\\`*_[]|<>!":
+        escaped = escaped.replace(char, f"&#{ord(char)};")
+    return " ".join(escaped.split())
+
+
 def render_report(result: dict, notebook: nbformat.NotebookNode | None, metric: str) -> str:
-    """A Markdown report for one submission: status, reason, scores, notes, where it failed."""
-    lines = [f"# {result['assignment']}: {result['id']}", "",
+    """A Markdown report for one submission: status, reason, scores, notes, where it failed.
+    Everything that may come from the student is passed through :func:`text`."""
+    lines = [f"# {result['assignment']}: {text(result['id'])}", "",
              f"**Status:** {result['status']}", ""]
     if result.get("reason"):
-        lines += [result["reason"], ""]
+        lines += [text(result["reason"]), ""]
     if result.get("public") is not None:
         lines += [f"| split | {metric} | tier |", "|---|---:|---|",
                   f"| public | {result['public']:.6g} | {result['public_tier']} |",
                   f"| private | {result['private']:.6g} | {result['private_tier']} |", ""]
     if result.get("flags"):
-        lines += ["## Flagged for a look by hand", "", *[f"- {f}" for f in result["flags"]], ""]
+        lines += ["## Flagged for a look by hand", "",
+                  *[f"- {text(f)}" for f in result["flags"]], ""]
     if result.get("questions"):
         lines += ["## Report questions", "", "| question | points | why |", "|---|---:|---|",
-                  *[f"| {q['name']} | {q['points']:.2f} | {q['detail']} |"
+                  *[f"| {text(q['name'])} | {q['points']:.2f} | {text(q['detail'])} |"
                     for q in result["questions"]], ""]
     if result.get("notes"):
-        notes = [f"- {note}" for note in result["notes"]]
+        notes = [f"- {text(note)}" for note in result["notes"]]
         lines += ["## Notes from the pre-flight check", "", *notes, ""]
     if notebook is not None and result.get("cell"):
         trace = _failing_output(notebook, result["cell"])

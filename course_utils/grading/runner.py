@@ -57,7 +57,6 @@ class Job:
     artifacts_only: bool = False
     template: Path | None = None
     data_dir: Path | None = None
-    hidden: tuple[Path, ...] = ()
     limits: sandbox.Limits = sandbox.Limits()
     sandboxed: bool = True
 
@@ -149,8 +148,7 @@ def _execute(job: Job, workdir: Path, parameters: dict, uid: int | None,
               "files": {job.config.artifact.file: job.config.artifact.max_bytes,
                         REPORT_FILE: REPORT_MAX_BYTES}}
     if job.sandboxed:
-        cmd = sandbox.sandbox_command(workdir, job.data_dir, job.hidden, limits, parameters, uid,
-                                      export)
+        cmd = sandbox.sandbox_command(workdir, job.data_dir, limits, parameters, uid, export)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
     else:
         cmd = sandbox.unsafe_command(limits, parameters, export)

@@ -192,6 +192,43 @@ def package_view() -> tuple[tuple[Path, Path], ...]:
     return tuple(pairs)
 
 
+def _link_tree(source: Path, target: Path) -> None:
+    """``target`` as a copy of ``source`` made of hard links (a real copy across devices)."""
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, target, copy_function=link, symlinks=False)
+
+
+def _stamp(folder: Path) -> tuple:
+    """What changes when any file below ``folder`` is rewritten."""
+    return tuple(sorted((str(p), p.stat().st_size, p.stat().st_mtime_ns)
+                        for p in folder.rglob("*") if p.is_file()))
+
+
+def data_view(data_dir: Path) -> Path:
+    """The students' data under a neutral grader-owned name, made of hard links, so that the
+    sandbox's ``/proc/self/mountinfo`` (which shows a bind's source path) never names the
+    class's folders (the data may live in the results folder, beside the key). Made again
+    when a file of the data changes."""
+    return _data_view(data_dir, _stamp(data_dir))
+
+
+@cache
+def _data_view(data_dir: Path, stamp: tuple) -> Path:
+    root = _grader_tmp("course-grade-data")
+    target = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+    atexit.register(shutil.rmtree, target, True)
+    _link_tree(data_dir, target / "data")
+    for path in [target, *target.rglob("*")]:
+        if path.is_dir():
+            path.chmod(0o755)
+    return target / "data"
+
+
 def _bound(path: Path) -> bool:
     """Whether ``path`` lies inside something the sandbox binds."""
     roots = [Path(p).resolve() for p in SYSTEM] + _runtime_paths()
@@ -199,12 +236,15 @@ def _bound(path: Path) -> bool:
 
 
 def hiding_problem(hidden: Sequence[Path]) -> str | None:
-    """Why hiding these folders would also hide the kernel's Python, or ``None``."""
-    for folder in hidden:
-        for path in _runtime_paths():
-            if _inside(path, Path(folder).resolve()):
-                return (f"{folder} contains the Python the notebooks run with ({path}); keep "
-                        "submissions, the answer key and results outside it")
+    """Why these folders (answer key, submissions, results) cannot be kept out of the
+    sandbox, or ``None``: none may hold, or lie inside, what the sandbox binds."""
+    bound = [Path(p).resolve() for p in SYSTEM] + _runtime_paths() + list(
+        _package_dirs().values())
+    for folder in (Path(f).resolve() for f in hidden):
+        for path in bound:
+            if _inside(path, folder) or _inside(folder, path):
+                return (f"{folder} overlaps {path}, which the sandbox shows to the notebooks; "
+                        "keep submissions, the answer key and results outside it")
     return None
 
 
@@ -260,13 +300,11 @@ def _bind(source: Path, where: Path, made: set[Path], option: str = "--ro-bind")
     return [*args, option, str(source), str(where)]
 
 
-def sandbox_command(workdir: Path, data_dir: Path, hidden: Sequence[Path], limits: Limits,
-                    parameters: dict, uid: int | None, export: dict) -> list[str]:
+def sandbox_command(workdir: Path, data_dir: Path, limits: Limits, parameters: dict,
+                    uid: int | None, export: dict) -> list[str]:
     """The full bwrap command; ``uid`` is the unprivileged user to drop to (root graders).
-
-    Only allow-listed paths exist inside; a ``hidden`` folder (answer key, submissions,
-    results) that lies inside one of them is covered by an empty tmpfs as well.
-    """
+    Only allow-listed paths exist inside (:func:`hiding_problem` keeps the class's folders out
+    of them), and the data is bound from its neutral :func:`data_view`."""
     args = [BWRAP, *_system_args(), "--dev", "/dev", "--proc", "/proc",
             "--size", str(TMP_BYTES), "--perms", "01777", "--tmpfs", "/tmp",
             "--size", str(SHM_BYTES), "--perms", "01777", "--tmpfs", "/dev/shm"]
@@ -275,10 +313,8 @@ def sandbox_command(workdir: Path, data_dir: Path, hidden: Sequence[Path], limit
         args += _bind(path, path, made)
     for copy, where in package_view():
         args += _bind(copy, where, made)
-    for folder in hidden:
-        if _bound(Path(folder).resolve()):
-            args += ["--tmpfs", str(Path(folder).resolve())]
-    args += ["--bind", str(workdir), WORKDIR, "--ro-bind", str(data_dir), f"{WORKDIR}/{DATA}",
+    args += ["--bind", str(workdir), WORKDIR, "--ro-bind", str(data_view(data_dir)),
+             f"{WORKDIR}/{DATA}",
              "--chdir", WORKDIR, "--unshare-net", "--unshare-pid", "--unshare-ipc",
              "--unshare-uts", "--hostname", "sandbox", "--die-with-parent", "--new-session",
              "--clearenv"]

@@ -20,6 +20,7 @@ SHEET = "grades.csv"
 RESULT = "result.json"
 SUBMISSIONS = "submissions"
 UNGRADED = "not graded"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -77,13 +78,23 @@ def _row(config: GradingConfig, sub_id: str, result: dict | None) -> list:
             result.get("submission", ""), result.get("sha256", "")]
 
 
+def cell(value: object) -> object:
+    """A CSV cell that no spreadsheet runs as a formula: text starting with ``= + - @``, a tab
+    or a carriage return gets a leading apostrophe (OWASP's CSV-injection advice); numbers
+    pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_sheet(out_dir: Path, config: GradingConfig, ids: list[str]) -> list[dict | None]:
     """Rebuild ``grades.csv`` from the result JSONs: one row per submission, graded or not."""
     results = [read_result(out_dir, i) for i in ids]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns(config))
-    writer.writerows(_row(config, i, r) for i, r in zip(ids, results, strict=True))
+    writer.writerows([cell(v) for v in _row(config, i, r)]
+                     for i, r in zip(ids, results, strict=True))
     atomic_write(Path(out_dir) / SHEET, buffer.getvalue())
     return results
 

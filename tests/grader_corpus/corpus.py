@@ -250,6 +250,8 @@ def cases(paths: dict[str, Path], port: int) -> dict[str, tuple[Case, object]]:
         "symlink_artifact": (Case("symlink_artifact", "invalid-artifact", "symbolic link"),
                              notebook("open('real.csv', 'w').close()\n"
                                       "os.symlink('real.csv', 'pred.csv')\n" + GOOD)),
+        "mountinfo": (Case("mountinfo", "ok"), notebook(
+            "print(open('/proc/self/mountinfo').read())\n" + GOOD)),
         "rewrites_after_export": (Case("rewrites_after_export", "ok"), notebook(
             after=_attempts([f"/proc/PPID/fd/{n}" for n in range(3, 12)], "w").replace(
                 "'/proc/PPID", "f'/proc/{os.getppid()}") + REWRITE)),
