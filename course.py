@@ -98,9 +98,9 @@ def course_notebooks() -> list[str]:
                   for p in ROOT.glob(pattern))
 
 
-def lab_command(extra_args: list[str]) -> list[str | Path]:
-    """``jupyter lab`` serving the repository root and opening lecture 00; extra args last."""
-    return [BIN / "jupyter", "lab", f"--ServerApp.root_dir={ROOT}",
+def lab_command(extra_args: list[str], root: Path = ROOT) -> list[str | Path]:
+    """``jupyter lab`` serving ``root`` (the repository) on lecture 00; extra args last."""
+    return [BIN / "jupyter", "lab", f"--ServerApp.root_dir={root}",
             f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}",
             *(["--allow-root"] if is_root() else []), *extra_args]
 
