@@ -400,21 +400,6 @@ def breast_cancer_logistic(standardize: bool, epochs: int, profile: Profile | No
     return hist, acc
 
 
-def sigmoid_saturation(normalize: bool, seed: int = 0) -> float:
-    """Fraction of hidden sigmoid units with σ′(z) < 0.01 on breast-cancer inputs.
-
-    The inputs are standardized, but the pre-activations z = W x of a random layer with
-    scaled-up weights are not; normalizing z (before the sigmoid) un-saturates them.
-    """
-    (X, _), _ = breast_cancer_tensors(standardize=True, seed=seed)
-    torch.manual_seed(seed)
-    z = nn.Linear(X.shape[1], 64)(X).detach() * 4 + 2
-    if normalize:
-        z = (z - z.mean(0)) / z.std(0)
-    s = torch.sigmoid(z)
-    return float((s * (1 - s) < 0.01).float().mean())
-
-
 # --------------------------------------------------------------------------- 6. batch norm
 
 def bn_data(seed: int = 0, n: int = 4096) -> torch.Tensor:
