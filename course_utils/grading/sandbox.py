@@ -42,6 +42,7 @@ SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 PACKAGES = ("course_utils", "course_datasets")
 COPY_IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".*")
 EXECUTE = Path(__file__).resolve().with_name("execute.py")
+PYTHON = os.path.abspath(sys.executable)  # "venv/bin/../bin/python" does not exist inside
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,8 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def _runtime_paths() -> list[Path]:
     """The interpreter and its venv, which the kernel must read."""
-    return sorted({Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()})
+    prefixes = [Path(os.path.abspath(p)) for p in (sys.base_prefix, sys.prefix)]
+    return sorted({*prefixes, *(p.resolve() for p in prefixes)})
 
 
 def _package_dirs() -> dict[str, Path]:
@@ -252,7 +254,7 @@ def papermill_args(parameters: dict, limits: Limits, export: dict) -> list[str]:
     """papermill on ``submission.ipynb`` → ``executed.ipynb`` with ``parameters`` injected,
     through :mod:`~course_utils.grading.execute`, which records the files named in ``export``
     (``{"fd", "dir", "files"}``) when the locked export cell completes."""
-    return [sys.executable, "-P", str(EXECUTE), json.dumps(export), "--no-progress-bar",
+    return [PYTHON, "-P", str(EXECUTE), json.dumps(export), "--no-progress-bar",
             "-k", "python3", "--language", "python",
             "--execution-timeout", str(max(1, round(limits.cell_s))),
             "-y", json.dumps(parameters), NOTEBOOK, EXECUTED]
@@ -261,7 +263,7 @@ def papermill_args(parameters: dict, limits: Limits, export: dict) -> list[str]:
 def environment(home: str, tmp: str = "/tmp") -> dict[str, str]:
     """The run's whole environment: nothing of the grader's leaks in."""
     return {
-        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+        "PATH": f"{Path(PYTHON).parent}:/usr/local/bin:/usr/bin:/bin",
         "HOME": home, "USER": "student", "LOGNAME": "student", "TMPDIR": tmp,
         "LANG": "C.UTF-8", "MPLBACKEND": "agg", "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
         "JUPYTER_RUNTIME_DIR": f"{tmp}/.jupyter-runtime", "IPYTHONDIR": f"{tmp}/.ipython",
