@@ -36,6 +36,11 @@ CASES = [
         (S.warmup_cosine_from_zero, "ends at the peak"),
         (S.warmup_linear_decay, "½(1 + cos"),
     ]),
+    (L02b.check_nesterov_step, S.nesterov_step, [
+        (S.nesterov_step_plain_momentum, "plain momentum"),
+        (S.nesterov_step_wrong_sign, "check the sign"),
+        (S.nesterov_step_returns_phi_only, "tuple (phi, v)"),
+    ]),
 ]
 
 

@@ -784,3 +784,36 @@ def check_warmup_cosine(warmup_cosine: Callable[[int, float, int, int], float]) 
                      hint="decay like ½(1 + cos(π·progress)) with progress from 0 at t = warmup "
                           "to 1 at t = total")
     return report("warm-up + cosine schedule", body)
+
+
+def check_nesterov_step(nesterov_step: Callable) -> str:
+    """Exercise 4: ``nesterov_step(φ, g, v, lr, momentum) -> (φ, v)``, NAG in the variables
+    ``torch.optim.SGD(nesterov=True)`` stores (φ = θ + λm, v = −m/η, g = ∇L(φ))."""
+    lr, lam = 0.1, 0.9
+    curv = torch.tensor([0.5, 2.0, 8.0], dtype=torch.float64)
+    phi0 = torch.tensor([3.0, -1.0, 0.5], dtype=torch.float64)
+
+    def grad(phi: torch.Tensor) -> torch.Tensor:
+        return curv * (phi - 1)
+
+    def reference(**kwargs) -> torch.Tensor:
+        return torch_path(lambda ps: torch.optim.SGD(ps, lr=lr, momentum=lam, **kwargs), phi0,
+                          grad, 6)[1:]
+
+    def body():
+        phi, v, path = phi0.clone(), torch.zeros(3, dtype=torch.float64), []
+        for _ in range(6):
+            out = attempt(nesterov_step, phi.clone(), grad(phi), v.clone(), lr, lam)
+            expect(isinstance(out, tuple) and len(out) == 2,
+                   "nesterov_step must return the tuple (phi, v).")
+            phi, v = (torch.as_tensor(o, dtype=torch.float64) for o in out)
+            path.append(phi)
+        path = torch.stack(path)
+        if torch.allclose(path, reference()):
+            raise Mistake("this is plain momentum (torch.optim.SGD(momentum=λ)): NAG's φ also "
+                          "moves by the look-ahead part. Write φ⁺ = θ⁺ + λm⁺ with θ⁺ = θ + m⁺ "
+                          "and θ = φ − λm, then replace m by −ηv.")
+        expect_close(path, reference(nesterov=True), "φ over 6 steps",
+                     hint="v is the running sum of gradients (v ← λv + g); check the sign of "
+                          "each term when you replace m by −ηv")
+    return report("Nesterov step in PyTorch's variables", body)

@@ -108,3 +108,23 @@ def warmup_linear_decay(t, peak_lr, warmup, total):
     if t < warmup:
         return peak_lr * t / warmup
     return peak_lr * (total - t) / (total - warmup)
+
+
+# ---------------------------------------------------------------- Nesterov in PyTorch's variables
+def nesterov_step(phi, g, v, lr, momentum):
+    v = momentum * v + g
+    return phi - lr * (g + momentum * v), v
+
+
+def nesterov_step_plain_momentum(phi, g, v, lr, momentum):
+    v = momentum * v + g
+    return phi - lr * v, v
+
+
+def nesterov_step_wrong_sign(phi, g, v, lr, momentum):
+    v = momentum * v + g
+    return phi - lr * (g - momentum * v), v
+
+
+def nesterov_step_returns_phi_only(phi, g, v, lr, momentum):
+    return nesterov_step(phi, g, v, lr, momentum)[0]
