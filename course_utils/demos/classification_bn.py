@@ -238,7 +238,7 @@ def demo_generative_lab(n_train: int = 140, covariance: str = "shared Σ",
     g1, g2 = np.meshgrid(np.linspace(-20, 160, 181), np.linspace(-20, 160, 181))
     grid = np.stack([g1.ravel(), g2.ravel()], 1)
     post = model.predict_proba(grid)[:, 1].reshape(g1.shape)
-    ax.contourf(g1, g2, post, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.35)
+    ax.contourf(g1, g2, post, levels=np.linspace(0, 1, 11), cmap="RdBu", alpha=0.35)
     ax.contour(g1, g2, post, levels=[0.5], colors="k", linewidths=2)
     ax.plot([], [], "k-", lw=2, label=f"generative ({covariance}) P(C₁|x) = 0.5")
     numbers: Numbers = {"generative test acc": accuracy(model.predict_proba(Xt)[:, 1], yt)}
@@ -498,12 +498,15 @@ def digits_bn_comparison(epochs: int, width: int, lrs=(0.1, 1.0), profile: Profi
 
 
 def plot_bn_comparison(results: dict[str, tuple[History, float]]) -> Figure:
-    """Training-loss curves of :func:`digits_bn_comparison`, one line per run."""
+    """Training-loss curves of :func:`digits_bn_comparison`: colour = η, solid = with BN."""
     fig, ax = plt.subplots(figsize=(6.8, 4.0))
     plt.close(fig)
+    lrs = sorted({name.split("lr = ")[1] for name in results})
     for name, (hist, acc) in results.items():
         ax.plot(np.arange(1, hist.epochs + 1), hist.train_loss,
+                color=COLORS[lrs.index(name.split("lr = ")[1]) % len(COLORS)],
                 ls="-" if name.startswith("BN") else "--", label=f"{name} (val acc {acc:.3f})")
+    ax.axhline(0.5, color="grey", lw=0.8, ls=":", label="loss 0.5")
     ax.set(title="Sigmoid MLP on digits: BN converges faster", xlabel="epoch",
            ylabel="training cross-entropy", yscale="log")
     ax.legend(loc="upper right")
