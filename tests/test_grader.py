@@ -534,3 +534,18 @@ def test_the_report_escapes_everything_from_the_student():
     report = render_report(result, None, "mse")
     assert "<img" not in report and "](" not in report and "**bold" not in report
     assert "a&#124;b" in report and report.count("&lt;img") == 4
+
+
+def test_memory_polling_counts_the_runs_tmpfs_too(tmp_path):
+    """Issue 10, item 4: files in the sandbox's /tmp, /dev/shm and work area are memory."""
+    from course_utils.grading import memory
+
+    me = f"/proc/{os.getpid()}"
+    before = memory._tmpfs_used(me, ("dev/shm",))
+    fd, name = tempfile.mkstemp(dir="/dev/shm")
+    try:
+        os.write(fd, b"x" * (32 << 20))
+        assert memory._tmpfs_used(me, ("dev/shm",)) - before >= 30 << 20
+    finally:
+        os.close(fd)
+        os.unlink(name)

@@ -6,7 +6,8 @@ cgroup with ``memory.max`` (the kernel reclaims, then OOM-kills inside the cgrou
 pages the run writes count too). Elsewhere (cgroup v1 hosts such as this CI) a thread sums the
 proportional set size (PSS: a page shared by n processes counts 1/n to each, so forked
 children are not counted n times) of every process of the run's uid, which no other run
-shares, every :data:`POLL_S` seconds and kills the run when the sum passes the limit. Polling
+shares, plus what the run's tmpfs mounts hold (work area, ``/tmp``, ``/dev/shm``), every
+:data:`POLL_S` seconds and kills the run when the sum passes the limit. Polling
 can overshoot by what the run allocates in one interval; RLIMIT_AS still caps each process
 meanwhile.
 """
@@ -67,10 +68,22 @@ def _measure(pids: list[str], measure: Callable[[str], int]) -> int:
     return total
 
 
-def uid_memory(uid: int, limit_bytes: int, proc: str = "/proc") -> int:
-    """Bytes of memory of all processes owned by ``uid``: the cheap resident sizes while they
-    stay under ``limit_bytes``, else the proportional set sizes (RSS counts a page shared by
-    forked children once per child; PSS splits it), where the kernel has ``smaps_rollup``."""
+def _tmpfs_used(pid_dir: str, tmpfs: tuple[str, ...]) -> int:
+    """Bytes held in the run's memory-backed file systems, seen through one of its processes'
+    root (``/proc/PID/root``, readable by the root grader)."""
+    used = 0
+    for mount in tmpfs:
+        info = os.statvfs(f"{pid_dir}/root/{mount}")
+        used += (info.f_blocks - info.f_bfree) * info.f_frsize
+    return used
+
+
+def uid_memory(uid: int, limit_bytes: int, tmpfs: tuple[str, ...] = (),
+               proc: str = "/proc") -> int:
+    """Bytes of memory of all processes owned by ``uid``, plus what their ``tmpfs`` mounts
+    (paths inside the sandbox) hold: the cheap resident sizes while the sum stays under
+    ``limit_bytes``, else the proportional set sizes (RSS counts a page shared by forked
+    children once per child; PSS splits it), where the kernel has ``smaps_rollup``."""
     pids = []
     with os.scandir(proc) as entries:
         for entry in entries:
@@ -79,17 +92,24 @@ def uid_memory(uid: int, limit_bytes: int, proc: str = "/proc") -> int:
                     pids.append(entry.path)
             except OSError:
                 continue  # the process ended meanwhile
-    total = _measure(pids, _rss)
+    files = 0
+    for pid_dir in pids[:1] if tmpfs else []:
+        try:
+            files = _tmpfs_used(pid_dir, tmpfs)
+        except OSError:
+            pass  # the process ended meanwhile
+    total = files + _measure(pids, _rss)
     if total > limit_bytes and os.path.exists(f"{proc}/self/smaps_rollup"):
-        total = _measure(pids, _pss)
+        total = files + _measure(pids, _pss)
     return total
 
 
 class Guard:
     """Caps the memory of one run: wrap its command, watch it, then ask whether it acted."""
 
-    def __init__(self, limit_bytes: int, uid: int | None, cgroup: Path | None) -> None:
-        self.limit_bytes, self.uid, self.cgroup = limit_bytes, uid, cgroup
+    def __init__(self, limit_bytes: int, uid: int | None, cgroup: Path | None,
+                 tmpfs: tuple[str, ...] = ()) -> None:
+        self.limit_bytes, self.uid, self.cgroup, self.tmpfs = limit_bytes, uid, cgroup, tmpfs
         self.killed = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -111,7 +131,7 @@ class Guard:
             wait = POLL_S
             while not self._stop.wait(wait):
                 start = time.monotonic()
-                if uid_memory(self.uid, self.limit_bytes) > self.limit_bytes:
+                if uid_memory(self.uid, self.limit_bytes, self.tmpfs) > self.limit_bytes:
                     self.killed = True
                     os.killpg(proc.pid, signal.SIGKILL)
                     return
@@ -138,8 +158,10 @@ class Guard:
 
 
 @contextmanager
-def guard(limit_bytes: int, uid: int | None, name: str) -> Iterator[Guard]:
-    """A :class:`Guard` for one run; ``limit_bytes=0`` sets none."""
+def guard(limit_bytes: int, uid: int | None, name: str,
+          tmpfs: tuple[str, ...] = ()) -> Iterator[Guard]:
+    """A :class:`Guard` for one run; ``limit_bytes=0`` sets none. ``tmpfs``: the sandbox's
+    memory-backed mounts, counted by the polling fallback (a cgroup counts them itself)."""
     parent = cgroup_v2() if limit_bytes else None
     cgroup = None
     if parent is not None:
@@ -148,7 +170,7 @@ def guard(limit_bytes: int, uid: int | None, name: str) -> Iterator[Guard]:
         (cgroup / "memory.max").write_text(str(limit_bytes))
         if (cgroup / "memory.swap.max").exists():
             (cgroup / "memory.swap.max").write_text("0")
-    watcher = Guard(limit_bytes, uid if limit_bytes else None, cgroup)
+    watcher = Guard(limit_bytes, uid if limit_bytes else None, cgroup, tmpfs)
     try:
         yield watcher
     finally:

@@ -153,8 +153,9 @@ def _execute(job: Job, workdir: Path, parameters: dict, uid: int | None,
     else:
         cmd = sandbox.unsafe_command(limits, parameters, export)
         env = sandbox.environment(str(workdir), tmp=str(workdir))
+    tmpfs = ("tmp", "dev/shm", *([sandbox.WORKDIR.lstrip("/")] if sized else []))
     with tempfile.TemporaryFile() as log, memory.guard(
-            limits.total_memory_bytes, uid, workdir.name) as cap:
+            limits.total_memory_bytes, uid, workdir.name, tmpfs if job.sandboxed else ()) as cap:
         proc = subprocess.Popen(cap.command(cmd), cwd=workdir, env=env, stdin=subprocess.DEVNULL,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                 pass_fds=(exported.fileno(),))

@@ -227,7 +227,7 @@ def cases(paths: dict[str, Path], port: int) -> dict[str, tuple[Case, object]]:
         "fills_disk": (Case("fills_disk", "disk-full", "filled its 64 MB working area"),
                        notebook(FILL_DISK + GOOD)),
         "memory_children": (Case("memory_children", "memory-limit",
-                                  "more than 1.5 GB of memory in cell 4 of 6"),
+                                  "more than 1.5 GB of memory"),
                             notebook(CHILDREN + GOOD)),
         "kills_papermill": (Case("kills_papermill", "kernel-died", "killed by signal 9"),
                             notebook("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")),
