@@ -1,17 +1,17 @@
-"""Demos and self-checks of L04 (vector-set inputs, self-attention step by step, multi-head
-attention, positional encoding, truncated attention, CNN ⊂ self-attention, the d2l view).
+"""Figure, widget and data plumbing of L04 and its exercise checkers.
 
-Every ``demo_*`` function is pure: ``demo(**params) -> (figure, numbers)``, so the notebook's
-widgets are only UI and tests can call the functions directly. Their defaults are the
-notebook's default widget state. Matrices follow the slides: vectors are *columns*
-(``I`` is d × N, ``A = KᵀQ`` and the softmax runs down each column).
+The attention code itself (the loop and matrix forms, scaled dot-product and multi-head
+attention, the masks, positional encoding, Nadaraya–Watson, the small CNN and ViT) is written
+in ``notebooks/L04_self_attention.ipynb``; demos that draw it take the notebook's functions as
+arguments. Every ``demo_*`` function is pure: ``demo(**params) -> (figure, numbers)``.
+Matrices follow the slides: vectors are *columns* (``I`` is d × N, ``A = KᵀQ``).
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -21,12 +21,11 @@ from torch import nn
 from torch.nn import functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
+from course_utils.exercises import attempt, expect, expect_close, expect_shape, report
 from course_utils.models.attention import (
     AdditiveAttention,
-    MultiHeadAttention,
     local_mask,
     masked_softmax,
-    scaled_dot_product_attention,
     sinusoidal_positional_encoding,
 )
 from course_utils.plots import COLORS
@@ -35,6 +34,7 @@ from course_utils.toy_data import digits
 from course_utils.training import fit
 
 Numbers = dict[str, object]
+SelfAttention = Callable[..., dict[str, torch.Tensor]]
 
 
 # --------------------------------------------------------------------------- 1. vector sets
@@ -123,43 +123,13 @@ def toy_weights(seed: int = 0, d_in: int = 3, d_k: int = 2) -> dict[str, torch.T
             for name in ("q", "k", "v")}
 
 
-def _activate(a: torch.Tensor, activation: str) -> torch.Tensor:
-    if activation == "softmax":
-        return a.softmax(dim=0)
-    if activation == "relu":
-        return a.relu()
-    raise ValueError(f"activation must be 'softmax' or 'relu', not {activation!r}.")
-
-
-def self_attention_loop(I: torch.Tensor,  # noqa: E741 (the slides' I)
-                        Wq: torch.Tensor, Wk: torch.Tensor, Wv: torch.Tensor,
-                        activation: str = "softmax") -> torch.Tensor:
-    """One output at a time: bⁱ = Σ_j α'_{i,j} vʲ with α_{i,j} = kʲ·qⁱ (the slides' loop)."""
-    cols = []
-    for i in range(I.shape[1]):
-        q = Wq @ I[:, i]
-        alpha = torch.stack([(Wk @ I[:, j]) @ q for j in range(I.shape[1])])
-        alpha = _activate(alpha, activation)
-        cols.append(sum(alpha[j] * (Wv @ I[:, j]) for j in range(I.shape[1])))
-    return torch.stack(cols, dim=1)
-
-
-def self_attention_matrix(I: torch.Tensor,  # noqa: E741
-                           Wq: torch.Tensor, Wk: torch.Tensor, Wv: torch.Tensor,
-                           activation: str = "softmax") -> dict[str, torch.Tensor]:
-    """Matrix form: Q = WᵠI, K = WᵏI, V = WᵛI, A = KᵀQ, A′ = column softmax, O = VA′."""
-    Q, K, V = Wq @ I, Wk @ I, Wv @ I
-    A = K.T @ Q
-    A_prime = _activate(A, activation)
-    return {"Q": Q, "K": K, "V": V, "A": A, "A'": A_prime, "O": V @ A_prime}
-
-
-def demo_step_through(seed: int = 0, q_scale: float = 1.0, activation: str = "softmax",
-                      ) -> tuple[Figure, Numbers]:
-    """Q/K/V, raw scores A, normalized A′ and outputs O for 4 toy vectors; ★ marks the input
-    each query attends to most. ``q_scale`` multiplies Wᵠ (a sharper or flatter attention)."""
-    I, W = toy_inputs(), toy_weights(seed)  # noqa: E741
-    r = self_attention_matrix(I, W["q"] * q_scale, W["k"], W["v"], activation)
+def demo_step_through(attend: SelfAttention, seed: int = 0, q_scale: float = 1.0,
+                      activation: str = "softmax") -> tuple[Figure, Numbers]:
+    """Q/K/V, raw scores A, normalized A′ and outputs O for 4 toy vectors, computed by the
+    notebook's ``attend(I, Wq, Wk, Wv, activation)``; ★ marks the input each query attends to
+    most. ``q_scale`` multiplies Wᵠ (a sharper or flatter attention)."""
+    I, W = toy_inputs(), toy_weights(seed)  # noqa: E741 (the slides' I)
+    r = attend(I, W["q"] * q_scale, W["k"], W["v"], activation)
     fig, axes = plt.subplots(1, 6, figsize=(15, 3.2),
                              gridspec_kw={"width_ratios": [1, 1, 1, 1.3, 1.3, 1]})
     plt.close(fig)
@@ -184,19 +154,20 @@ def demo_step_through(seed: int = 0, q_scale: float = 1.0, activation: str = "so
                  "max |column sum − 1|": float((col_sum - 1).abs().max())}
 
 
-def loop_vs_matrix(lengths: Sequence[int] = (4, 16, 64), d: int = 16, seed: int = 0,
-                   ) -> tuple[Figure, Numbers]:
-    """Time the loop and matrix versions as L grows and check they agree."""
+def plot_loop_vs_matrix(loop: Callable, matrix: Callable, lengths: Sequence[int] = (4, 16, 64),
+                        d: int = 16, seed: int = 0) -> tuple[Figure, Numbers]:
+    """Time ``loop(I, Wq, Wk, Wv)`` against ``matrix(I, Wq, Wk, Wv)`` as L grows; check that
+    they agree."""
     gen = torch.Generator().manual_seed(seed)
     W = [torch.randn(d, d, generator=gen) / math.sqrt(d) for _ in range(3)]
     t_loop, t_mat, diff = [], [], 0.0
     for L in lengths:
         I = torch.randn(d, L, generator=gen)  # noqa: E741
         start = time.perf_counter()
-        slow = self_attention_loop(I, *W)
+        slow = loop(I, *W)
         t_loop.append(time.perf_counter() - start)
         start = time.perf_counter()
-        fast = self_attention_matrix(I, *W)["O"]
+        fast = matrix(I, *W)
         t_mat.append(time.perf_counter() - start)
         diff = max(diff, float((slow - fast).abs().max()))
     fig, ax = plt.subplots(figsize=(5.5, 3.5))
@@ -218,47 +189,31 @@ def reverse_copy_data(n: int, length: int = 8, vocab: int = 10, seed: int = 0):
     return x, x.flip(1)
 
 
-class TinyAttentionModel(nn.Module):
-    """Embedding + learned positions → one multi-head self-attention layer → FC per position."""
-
-    def __init__(self, vocab: int = 10, length: int = 8, d_model: int = 32, n_heads: int = 2):
-        super().__init__()
-        self.embed = nn.Embedding(vocab, d_model)
-        self.pos = nn.Parameter(torch.randn(length, d_model))
-        self.attn = MultiHeadAttention(d_model, n_heads)
-        self.fc = nn.Sequential(nn.Linear(d_model, 64), nn.ReLU(), nn.Linear(64, vocab))
-
-    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        h = self.embed(tokens) + self.pos
-        return self.fc(h + self.attn(h))
-
-
 def sequence_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Cross-entropy over (batch, length, classes) logits and (batch, length) labels."""
     return F.cross_entropy(logits.transpose(1, 2), target)
 
 
-def train_reverse_copy(n_train: int = 2000, epochs: int = 30, n_heads: int = 2,
-                       profile: Profile | None = None, seed: int = 0):
-    """Train :class:`TinyAttentionModel` with the course's ``fit``; return model, accuracy."""
+def train_reverse_copy(model: nn.Module, n_train: int = 2000, epochs: int = 30,
+                       profile: Profile | None = None, seed: int = 0) -> float:
+    """Train ``model`` on the reverse-copy toy with the course's ``fit``; return token accuracy
+    on 500 new sequences."""
     torch.manual_seed(seed)
     x, y = reverse_copy_data(n_train, seed=seed)
     xv, yv = reverse_copy_data(500, seed=seed + 1)
-    model = TinyAttentionModel(n_heads=n_heads)
     train = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True,
                        generator=torch.Generator().manual_seed(seed))
     val = DataLoader(TensorDataset(xv, yv), batch_size=500)
-    history = fit(model, train, val, loss_fn=sequence_cross_entropy, epochs=epochs,
-                  optimizer=torch.optim.Adam(model.parameters(), lr=3e-3),
-                  device=torch.device("cpu"), profile=profile)
+    fit(model, train, val, loss_fn=sequence_cross_entropy, epochs=epochs,
+        optimizer=torch.optim.Adam(model.parameters(), lr=3e-3),
+        device=torch.device("cpu"), profile=profile, progress=False)
     model.eval()
     with torch.no_grad():
-        accuracy = float((model(xv).argmax(-1) == yv).float().mean())
-    return model, accuracy, history
+        return float((model(xv).argmax(-1) == yv).float().mean())
 
 
-def plot_head_maps(model: TinyAttentionModel, tokens: torch.Tensor) -> Figure:
-    """Per-head attention maps (queries × keys) for one sequence."""
+def plot_head_maps(model: nn.Module, tokens: torch.Tensor) -> Figure:
+    """Per-head attention maps (queries × keys) of ``model.attn`` for one sequence."""
     model.eval()
     with torch.no_grad():
         model(tokens[None])
@@ -292,31 +247,6 @@ def demo_positional_encoding(d_model: int = 64, length: int = 100) -> tuple[Figu
     return fig, {"similarity at δ = 1": float(sim[0, 1]), "similarity at δ = 10": float(sim[0, 10])}
 
 
-def rotation_error(length: int = 100, d_model: int = 64, delta: int = 7) -> float:
-    """max |p_{i+δ} − R(δω) p_i| in float64, R rotating each (sin, cos) pair by δω_j."""
-    pe = sinusoidal_positional_encoding(length + delta, d_model, dtype=torch.float64)
-    two_j = torch.arange(0, d_model, 2, dtype=torch.float64)
-    omega = torch.exp(two_j * (-math.log(10000.0) / d_model))
-    c, s = torch.cos(delta * omega), torch.sin(delta * omega)
-    sin_i, cos_i = pe[:length, 0::2], pe[:length, 1::2]
-    rotated = torch.stack([c * sin_i + s * cos_i, -s * sin_i + c * cos_i], dim=-1).flatten(1)
-    return float((pe[delta:] - rotated).abs().max())
-
-
-def permutation_diffs(length: int = 6, d_model: int = 16, seed: int = 0) -> dict[str, float]:
-    """max |f(x[π]) − f(x)[π]| for a self-attention layer, without and with positional encoding."""
-    torch.manual_seed(seed)
-    layer = MultiHeadAttention(d_model, 2)
-    x = torch.randn(1, length, d_model)
-    perm = torch.randperm(length)
-    pe = sinusoidal_positional_encoding(length, d_model)
-    out = {}
-    with torch.no_grad():
-        for name, add in (("without PE", 0.0), ("with PE", pe)):
-            out[name] = float((layer(x[:, perm] + add) - layer(x + add)[:, perm]).abs().max())
-    return out
-
-
 # --------------------------------------------------------------------------- 5. truncated attention
 
 def full_vs_truncated_entries(n_frames: int, radius: int) -> tuple[int, int]:
@@ -345,24 +275,7 @@ def demo_truncated_audio(radius: int = 5) -> tuple[Figure, Numbers]:
                  "fraction kept": trunc / full}
 
 
-# ------------------------------------------------------------------ 6. CNN ⊂ self-attention
-
-def local_attention_as_conv(length: int = 12, channels: int = 3, seed: int = 0) -> float:
-    """max |conv1d(x) − Σ_o (A_o X) W_oᵀ| where head o attends only to offset o (fixed
-    one-hot attention) and W_o is the kernel tap: a 1-D convolution is self-attention."""
-    gen = torch.Generator().manual_seed(seed)
-    x = torch.randn(length, channels, generator=gen)
-    kernel = torch.randn(channels, channels, 3, generator=gen)  # (out, in, taps)
-    conv = F.conv1d(x.T[None], kernel, padding=1)[0].T
-    padded = torch.cat([torch.zeros(1, channels), x, torch.zeros(1, channels)])
-    pos = torch.arange(length + 2)
-    out = torch.zeros(length, channels)
-    for tap, offset in enumerate((-1, 0, 1)):
-        mask = (pos[None, :] - pos[1:-1, None]) == offset  # query t attends to key t + offset
-        _, weights = scaled_dot_product_attention(padded[1:-1], padded, padded, mask)
-        out += (weights @ padded) @ kernel[:, :, tap].T
-    return float((conv - out).abs().max())
-
+# ------------------------------------------------------------------ 6. CNN, RNN and GNN
 
 def complexity_table(n: int = 98, d: int = 64, k: int = 3) -> list[dict[str, object]]:
     """d2l's table: computation, sequential operations and max path length for one layer."""
@@ -375,92 +288,71 @@ def complexity_table(n: int = 98, d: int = 64, k: int = 3) -> list[dict[str, obj
     ]
 
 
-def graph_attention_weights(seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """Self-attention on a 5-node graph restricted to edges (and self-loops): one kind of GNN."""
-    adjacency = torch.tensor([[0, 1, 1, 0, 0], [1, 0, 1, 0, 0], [1, 1, 0, 1, 0],
-                              [0, 0, 1, 0, 1], [0, 0, 0, 1, 0]], dtype=torch.bool)
-    nodes = torch.randn(5, 4, generator=torch.Generator().manual_seed(seed))
-    allowed = adjacency | torch.eye(5, dtype=torch.bool)
-    _, weights = scaled_dot_product_attention(nodes, nodes, nodes, allowed)
-    return adjacency, weights
-
-
 # --------------------------------------------------------------------------- 7. data-size crossover
 
-class TinyCNN(nn.Module):
-    """Two 3×3 conv layers on 8×8 digits (introduced in L04 for the data-size crossover)."""
-
-    def __init__(self, width: int = 16):
-        super().__init__()
-        self.net = nn.Sequential(nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                                 nn.Conv2d(width, width, 3, padding=1), nn.ReLU(),
-                                 nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(width, 10))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x)
-
-
-class TinyViT(nn.Module):
-    """An 8×8 image as a set of 16 2×2-patch vectors + learned positions → one encoder layer."""
-
-    def __init__(self, width: int = 32, n_heads: int = 4, patch: int = 2):
-        super().__init__()
-        self.patch = patch
-        n_patches = (8 // patch) ** 2
-        self.embed = nn.Linear(patch * patch, width)
-        self.pos = nn.Parameter(0.02 * torch.randn(n_patches, width))
-        self.attn = MultiHeadAttention(width, n_heads)
-        self.norm1, self.norm2 = nn.LayerNorm(width), nn.LayerNorm(width)
-        self.ff = nn.Sequential(nn.Linear(width, 2 * width), nn.ReLU(), nn.Linear(2 * width, width))
-        self.head = nn.Linear(width, 10)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        p = self.patch
-        patches = x.unfold(2, p, p).unfold(3, p, p).reshape(len(x), -1, p * p)
-        h = self.embed(patches) + self.pos
-        h = h + self.attn(self.norm1(h))
-        h = h + self.ff(self.norm2(h))
-        return self.head(h.mean(1))
-
-
-def digits_tensors(seed: int = 0):
-    """load_digits as (N, 1, 8, 8) images in [0, 1], split 1,297 train / 500 test."""
+def digits_splits(seed: int = 0):
+    """load_digits as (N, 1, 8, 8) images in [0, 1]: a 1,000-image training pool, 297 images
+    for validation (early stopping, learning rates) and 500 for the test."""
     X, y = digits(images=True)
     x, y = torch.tensor(X, dtype=torch.float32), torch.tensor(y)
     perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))
     x, y = x[perm], y[perm]
-    return (x[500:], y[500:]), (x[:500], y[:500])
+    return (x[797:], y[797:]), (x[500:797], y[500:797]), (x[:500], y[:500])
 
 
-def data_size_crossover(sizes: Sequence[int], updates: int, profile: Profile | None = None,
-                        seed: int = 0) -> dict[str, list[float]]:
-    """Test accuracy of a tiny CNN and a tiny ViT trained on growing subsets of the digits,
-    each with about ``updates`` Adam steps (batch 32)."""
-    (x, y), (xt, yt) = digits_tensors(seed)
-    results: dict[str, list[float]] = {"CNN": [], "ViT": []}
+def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    model.eval()
+    with torch.no_grad():
+        return float((model(x).argmax(1) == y).float().mean())
+
+
+def train_until_converged(make: Callable[[], nn.Module], n: int, lr: float, max_updates: int,
+                          patience: int, profile: Profile | None = None, seed: int = 0):
+    """Adam (batch 32) on the first ``n`` training digits until the validation loss has not
+    improved for about ``patience`` updates (at most ``max_updates``); best weights kept.
+    Small subsets are repeated so that the validation check runs every 25 updates or more."""
+    (x, y), (xv, yv), _ = digits_splits(seed)
+    torch.manual_seed(seed)
+    model = make()
+    repeats = math.ceil(25 * 32 / n)
+    loader = DataLoader(TensorDataset(x[:n].repeat(repeats, 1, 1, 1), y[:n].repeat(repeats)),
+                        batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(seed))
+    history = fit(model, loader, [(xv, yv)], loss_fn=F.cross_entropy,
+                  epochs=math.ceil(max_updates / len(loader)),
+                  patience=math.ceil(patience / len(loader)),
+                  optimizer=torch.optim.Adam(model.parameters(), lr=lr),
+                  device=torch.device("cpu"), profile=profile, progress=False)
+    return model, history, len(loader)
+
+
+def data_size_crossover(models: dict[str, Callable[[], nn.Module]], sizes: Sequence[int],
+                        lrs: dict[str, Sequence[float]], max_updates: int, patience: int,
+                        profile: Profile | None = None, seed: int = 0) -> list[dict[str, object]]:
+    """For each model and training-set size: train with each learning rate in ``lrs[name]``
+    until converged, keep the one with the best validation accuracy, report its test accuracy."""
+    (x, y), (xv, yv), (xt, yt) = digits_splits(seed)
+    rows = []
     for n in sizes:
-        for name, make in (("CNN", TinyCNN), ("ViT", TinyViT)):
-            torch.manual_seed(seed)
-            model = make()
-            loader = DataLoader(TensorDataset(x[:n], y[:n]), batch_size=32, shuffle=True,
-                                generator=torch.Generator().manual_seed(seed))
-            fit(model, loader, loss_fn=F.cross_entropy, epochs=max(1, updates // len(loader)),
-                optimizer=torch.optim.Adam(model.parameters(), lr=3e-3),
-                device=torch.device("cpu"), profile=profile, progress=False)
-            model.eval()
-            with torch.no_grad():
-                results[name].append(float((model(xt).argmax(1) == yt).float().mean()))
-    return results
+        for name, make in models.items():
+            runs = [(lr, *train_until_converged(make, n, lr, max_updates, patience, profile, seed))
+                    for lr in lrs[name]]
+            lr, model, history, per_epoch = max(runs, key=lambda r: _accuracy(r[1], xv, yv))
+            rows.append({"n": n, "model": name, "lr": lr,
+                         "updates": len(history.train_loss) * per_epoch,
+                         "train accuracy": _accuracy(model, x[:n], y[:n]),
+                         "test accuracy": _accuracy(model, xt, yt)})
+    return rows
 
 
-def plot_crossover(sizes: Sequence[int], results: dict[str, list[float]]) -> Figure:
-    """Test accuracy vs training-set size for both models."""
+def plot_crossover(rows: Sequence[dict[str, object]]) -> Figure:
+    """Test accuracy vs training-set size, one line per model."""
     fig, ax = plt.subplots(figsize=(5.5, 3.6))
     plt.close(fig)
-    for name, acc in results.items():
-        ax.plot(sizes, acc, "o-", label=name)
-    ax.set(xscale="log", title="8×8 digits: CNN vs ViT as data grows", xlabel="training examples",
-           ylabel="test accuracy")
+    for name in dict.fromkeys(r["model"] for r in rows):
+        mine = [r for r in rows if r["model"] == name]
+        ax.plot([r["n"] for r in mine], [r["test accuracy"] for r in mine], "o-", label=name)
+    ax.set(xscale="log", title="8×8 digits: CNN vs ViT as data grows (each trained to convergence)",
+           xlabel="training examples", ylabel="test accuracy")
     ax.legend()
     return fig
 
@@ -477,33 +369,13 @@ def nw_data(n_train: int = 50, seed: int = 0):
     return x, y, x_test, f(x_test)
 
 
-def nadaraya_watson(queries, keys, values, w: float | torch.Tensor):
-    """f(q) = Σ_i softmax_i(−((q − x_i) w)² / 2) y_i; w = 1/bandwidth. Returns (f, weights)."""
-    weights = (-((queries[:, None] - keys[None, :]) * w) ** 2 / 2).softmax(dim=1)
-    return weights @ values, weights
-
-
-def learn_nw_weight(x, y, steps: int = 200, lr: float = 0.5, seed: int = 0) -> float:
-    """The parametric version: learn w by SGD, each point predicted from all the others."""
-    w = torch.ones((), requires_grad=True)
-    optimizer = torch.optim.SGD([w], lr=lr)
-    keep = ~torch.eye(len(x), dtype=torch.bool)
-    keys = x.expand(len(x), -1)[keep].view(len(x), -1)
-    values = y.expand(len(y), -1)[keep].view(len(y), -1)
-    for _ in range(steps):
-        weights = (-((x[:, None] - keys) * w) ** 2 / 2).softmax(dim=1)
-        loss = ((weights * values).sum(1) - y).pow(2).mean() / 2
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    return float(w.detach())
-
-
-def demo_nadaraya_watson(bandwidth: float = 1.0, learned: bool = False) -> tuple[Figure, Numbers]:
-    """Average pooling vs Gaussian-kernel attention pooling; ``learned`` uses the trained w."""
+def demo_nadaraya_watson(pool: Callable, learn_w: Callable, bandwidth: float = 1.0,
+                         learned: bool = False) -> tuple[Figure, Numbers]:
+    """Average pooling vs the notebook's Gaussian-kernel attention pooling
+    ``pool(queries, keys, values, w) -> (f, weights)``; ``learned`` uses ``learn_w(x, y)``."""
     x, y, xq, truth = nw_data()
-    w = learn_nw_weight(x, y) if learned else 1.0 / bandwidth
-    pred, weights = nadaraya_watson(xq, x, y, w)
+    w = learn_w(x, y) if learned else 1.0 / bandwidth
+    pred, weights = pool(xq, x, y, w)
     fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
     plt.close(fig)
     axes[0].plot(xq, truth, "k--", label="truth")
@@ -544,3 +416,81 @@ def plot_padded_scores(weights: dict[str, torch.Tensor], valid: torch.Tensor) ->
                ylabel="sequence", yticks=[0, 1],
                yticklabels=[f"valid len {int(v)}" for v in valid])
     return fig
+
+
+# --------------------------------------------------------------------------- exercises
+
+def check_attention_weights(fn: Callable) -> str:
+    """Exercise: ``fn(q, k)`` returns the (L_q, L_k) weights softmax(q kᵀ / √d) over the keys."""
+    def body():
+        q, k = torch.tensor([[1.0, 0, 0, 0]]), torch.tensor([[2.0, 0, 0, 0], [0.0, 0, 0, 0]])
+        out = attempt(fn, q, k)
+        expect_shape(out, (1, 2), "weights for 1 query and 2 keys")
+        expect(torch.allclose(out.sum(-1), torch.ones(1), atol=1e-5),
+               "the weights of a query do not sum to 1: normalize over the keys (the last axis).")
+        unscaled = (q @ k.T).softmax(-1)
+        expect(not torch.allclose(out, unscaled, atol=1e-4),
+               "these are the weights of the unscaled scores: divide by √d (d = 4 here).")
+        expect_close(out, [[0.7311, 0.2689]], "weights for q = e₁, keys (2e₁, 0)", atol=1e-3,
+                     hint="score = q·k / √d = (1, 0), and a softmax of (1, 0) is (0.731, 0.269).")
+        gen = torch.Generator().manual_seed(0)
+        q, k = torch.randn(3, 8, generator=gen), torch.randn(5, 8, generator=gen)
+        out = attempt(fn, q, k)
+        expect_shape(out, (3, 5), "weights for 3 queries and 5 keys")
+        expect_close(out, (q @ k.T / math.sqrt(8)).softmax(-1), "weights for random q, k (d = 8)",
+                     hint="rows are queries, columns keys: did you swap q and k?")
+    return report("attention weights", body)
+
+
+def check_causal_window_mask(fn: Callable) -> str:
+    """Exercise: ``fn(L, w)`` returns an (L, L) bool mask, True where query t may see key s
+    with t − w < s ≤ t (the causal mask when w ≥ L)."""
+    def body():
+        mask = attempt(fn, 5, 2)
+        expect_shape(mask, (5, 5), "mask(5, w=2)")
+        expect(mask.dtype == torch.bool, f"the mask has dtype {mask.dtype}; make it bool "
+               "(True = may attend), e.g. with a comparison or `.bool()`.")
+        expect(bool(mask.diagonal().all()), "a position must be allowed to attend to itself "
+               "(the diagonal must be True).")
+        expect(not bool(mask[0, 1]), "query 0 may see key 1, which is in its future: "
+               "rows are queries, columns keys — is the mask transposed?")
+        expect(bool(mask[4, 3]), "query 4 must see key 3, one step back (w = 2).")
+        expect(not bool(mask[4, 2]), "query 4 may see key 2, but with w = 2 only keys 3 and 4 "
+               "are in its window (t − w < s ≤ t).")
+        pos = torch.arange(5)
+        offset = pos[:, None] - pos[None, :]
+        expect(torch.equal(mask, (offset >= 0) & (offset < 2)),
+               "mask(5, w=2) must allow exactly the keys t − 1 and t for each query t.")
+        expect(torch.equal(attempt(fn, 4, 10), torch.ones(4, 4, dtype=torch.bool).tril()),
+               "with w ≥ L the mask must be the causal mask: True on and below the diagonal.")
+    return report("causal window mask", body)
+
+
+def check_positional_encoding_row(fn: Callable) -> str:
+    """Exercise: ``fn(i, d)`` returns the sinusoidal position vector e^i of length d."""
+    def body():
+        row = attempt(fn, 0, 6)
+        expect_shape(row, (6,), "e^0 with d = 6")
+        expect_close(row, [0.0, 1.0, 0.0, 1.0, 0.0, 1.0], "e^0 with d = 6",
+                     hint="at position 0 every sin is 0 and every cos is 1: even dimensions are "
+                          "sin, odd ones cos.")
+        expect_close(attempt(fn, 1, 4), [math.sin(1), math.cos(1), math.sin(0.01), math.cos(0.01)],
+                     "e^1 with d = 4", hint="the frequencies are ω_j = 10000^(−2j/d): "
+                     "1 for the first pair and 0.01 for the second when d = 4.")
+        expect_close(attempt(fn, 37, 16), sinusoidal_positional_encoding(38, 16)[37],
+                     "e^37 with d = 16")
+    return report("positional encoding row", body)
+
+
+def check_split_heads(fn: Callable) -> str:
+    """Exercise: ``fn(x, n_heads)`` turns (B, L, d) into (B, n_heads, L, d / n_heads)."""
+    def body():
+        x = torch.arange(2 * 3 * 8, dtype=torch.float32).reshape(2, 3, 8)
+        out = attempt(fn, x, 2)
+        expect_shape(out, (2, 2, 3, 4), "split_heads(x of shape (2, 3, 8), 2 heads)")
+        expect_close(out[0, 0, 1], x[0, 1, :4], "head 1's vector at position 2 (batch 1)",
+                     hint="head h must hold features h·d_h … (h+1)·d_h − 1 of every position: "
+                          "split the last axis, then move the head axis in front of the "
+                          "positions (a reshape alone mixes positions).")
+        expect_close(out[1, 1], x[1, :, 4:], "head 2 of batch 2")
+    return report("split heads", body)
