@@ -168,6 +168,10 @@ GLOSSARY: dict[str, str] = {
     "receptive field": "感受野",
     "kernel regression": "核迴歸",
     "attention pooling": "注意力匯聚",
+    "scaled dot-product attention": "縮放點積注意力",
+    "additive attention": "加性注意力",
+    "masked softmax": "遮罩 softmax",
+    "volitional cue": "自主性提示",
     # L03 — CNN
     "convolutional neural network": "卷積神經網路",
     "parameter sharing": "參數共享",
