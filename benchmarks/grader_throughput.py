@@ -7,6 +7,10 @@
    (prlimit + papermill), interleaved; medians and their ratio.
 2. Throughput: a class of identical submissions through ``course-grade`` with --jobs 1,
    --jobs 2, and on a local Dask cluster (2 worker processes, 1 thread each).
+3. A hostile submission under the limits (256 MB work area, 1 GB per process, 2 GB for the
+   run): it fills the work area, /tmp and /dev/shm, then forks children that take 700 MB
+   each. Peak memory of the run (PSS of its processes plus its tmpfs files, sampled by this
+   script) and the change in the host disk's free space.
 Needs root and bubblewrap, like the grader; prints numbers only.
 """
 
@@ -97,6 +101,65 @@ def throughput(folder: Path, size: int) -> None:
           f"{60 * size / seconds:.0f} per minute")
 
 
+HOSTILE = """\
+import os, time
+def fill(folder):
+    written = 0
+    try:
+        while True:
+            with open(f'{folder}/fill{written}.bin', 'wb') as f:
+                f.write(b'x' * (8 << 20))
+            written += 1
+    except OSError:
+        return written * 8
+print('WROTE MB', {d: fill(d) for d in ('.', '/tmp', '/dev/shm')})
+for _ in range(8):
+    if os.fork() == 0:
+        data = b'x' * (700 << 20)
+        time.sleep(120)
+        os._exit(0)
+time.sleep(50)
+"""
+
+
+def hostile(folder: Path) -> None:
+    """Peak memory and disk a hostile submission takes under the new limits."""
+    import threading
+
+    from course_utils.grading import memory, sandbox
+
+    write_class(folder / "data", folder / "key")
+    build(folder / "subs", {"h": (None, notebook(HOSTILE))})
+    limits = sandbox.Limits(wall_s=120, cell_s=90, memory_bytes=sandbox.GiB,
+                            total_memory_bytes=2 * sandbox.GiB, file_bytes=16 << 20,
+                            disk_bytes=256 << 20)
+    job = Job(sub_id="h", submission=folder / "subs" / "h.ipynb", config=load_config(HW, HW_ROOT),
+              answer_dir=folder / "key", out_dir=folder / "out", template=TEMPLATE,
+              data_dir=folder / "data", limits=limits)
+    peak, done = [0], threading.Event()
+    tmpfs = ("tmp", "dev/shm", sandbox.WORKDIR.lstrip("/"))
+
+    def sample() -> None:
+        while not done.wait(0.1):
+            used = [memory.uid_memory(uid, 0, tmpfs)
+                    for uid in range(sandbox.UID_BASE, sandbox.UID_BASE + 4)]
+            peak[0] = max(peak[0], *used)
+
+    disk = os.statvfs("/")
+    free_before = disk.f_bavail * disk.f_frsize
+    watcher = threading.Thread(target=sample, daemon=True)
+    watcher.start()
+    result = grade(job)
+    done.set()
+    watcher.join()
+    disk = os.statvfs("/")
+    grown = free_before - disk.f_bavail * disk.f_frsize
+    print("hostile submission (256 MB work area, 1 GB per process, 2 GB per run):")
+    print(f"  status {result['status']} after {result['wall_s']:.1f} s: {result['reason'][:90]}")
+    print(f"  peak memory of the run (PSS + tmpfs files) {peak[0] / (1 << 30):.2f} GiB; "
+          f"host disk free space changed by {-grown / (1 << 20):+.0f} MiB (others share it)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -108,6 +171,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="grader-bench-", dir=base) as tmp:
         overhead(Path(tmp) / "overhead", args.repeats)
         throughput(Path(tmp) / "class", args.class_size)
+        hostile(Path(tmp) / "hostile")
     print(f"load average {os.getloadavg()[0]:.1f} at end")
 
 
