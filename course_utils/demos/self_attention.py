@@ -351,7 +351,7 @@ def plot_crossover(rows: Sequence[dict[str, object]]) -> Figure:
     for name in dict.fromkeys(r["model"] for r in rows):
         mine = [r for r in rows if r["model"] == name]
         ax.plot([r["n"] for r in mine], [r["test accuracy"] for r in mine], "o-", label=name)
-    ax.set(xscale="log", title="8×8 digits: CNN vs ViT as data grows (each trained to convergence)",
+    ax.set(xscale="log", title="8×8 digits: CNN vs ViT as data grows",
            xlabel="training examples", ylabel="test accuracy")
     ax.legend()
     return fig
