@@ -8,7 +8,7 @@
 2. Throughput: a class of identical submissions through ``course-grade`` with --jobs 1,
    --jobs 2, and on a local Dask cluster (2 worker processes, 1 thread each).
 3. A hostile submission under the limits (256 MB work area, 1 GB per process, 2 GB for the
-   run): it fills the work area, /tmp and /dev/shm, then forks children that take 700 MB
+   run): it fills the work area, /tmp and /dev/shm, then forks children that take 300 MB
    each. Peak memory of the run (PSS of its processes plus its tmpfs files, sampled by this
    script) and the change in the host disk's free space.
 Needs root and bubblewrap, like the grader; prints numbers only.
@@ -115,7 +115,7 @@ def fill(folder):
 print('WROTE MB', {d: fill(d) for d in ('.', '/tmp', '/dev/shm')})
 for _ in range(8):
     if os.fork() == 0:
-        data = b'x' * (700 << 20)
+        data = b'x' * (300 << 20)
         time.sleep(120)
         os._exit(0)
 time.sleep(50)

@@ -167,6 +167,20 @@ def _package_dirs() -> dict[str, Path]:
     return found
 
 
+def _own_folder(name: str) -> Path:
+    """A fresh grader-owned folder ``$TMPDIR/<name>/<pid>-…``, removed when this process exits
+    (not by a forked child); folders of processes that no longer exist are swept first."""
+    root = _grader_tmp(name)
+    for old in root.iterdir():
+        pid = old.name.split("-")[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(old, ignore_errors=True)
+    target = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
+    owner = os.getpid()
+    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(target, ignore_errors=True))
+    return target
+
+
 def _copy_view(target: Path) -> None:
     """The importable packages and every homework's ``grading.json`` (notebooks read it), and
     nothing else of the checkout, into ``target``."""
@@ -182,9 +196,7 @@ def package_view() -> tuple[tuple[Path, Path], ...]:
     """``(copy, where)`` pairs to bind read-only: a grader-owned, clean copy of the course
     packages at the paths they are imported from, and the homework configs at
     :func:`homework_root`. Built once per grader process; a checkout is never bound whole."""
-    root = _grader_tmp("course-grade-view")
-    target = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
-    atexit.register(shutil.rmtree, target, True)
+    target = _own_folder("course-grade-view")
     _copy_view(target)
     for path in [target, *target.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
@@ -221,9 +233,7 @@ def data_view(data_dir: Path) -> Path:
 
 @cache
 def _data_view(data_dir: Path, stamp: tuple) -> Path:
-    root = _grader_tmp("course-grade-data")
-    target = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=root))
-    atexit.register(shutil.rmtree, target, True)
+    target = _own_folder("course-grade-data")
     _link_tree(data_dir, target / "data")
     for path in [target, *target.rglob("*")]:
         if path.is_dir():
