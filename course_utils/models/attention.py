@@ -1,6 +1,8 @@
 """Dot-product attention, multi-head self-attention and positional encoding (introduced in L04).
 
 The code mirrors the slides: $A = \\mathrm{softmax}(QK^T/\\sqrt{d_k})$, output $= AV$.
+``notebooks/L04_self_attention.ipynb`` writes each piece out in plain PyTorch and checks that it
+equals this copy, which L05, ``course_utils.models.transformer`` and the homework reuse.
 """
 
 from __future__ import annotations
