@@ -132,6 +132,8 @@ GLOSSARY: dict[str, str] = {
     "learning rate scheduling": "學習率排程",
     "warm-up": "預熱",
     "bias correction": "偏差修正",
+    "learning rate decay": "學習率衰減",
+    "curriculum learning": "課程學習",
     # L04/L05 — self-attention and the Transformer
     "self-attention": "自注意力機制",
     "multi-head attention": "多頭注意力",
@@ -139,8 +141,6 @@ GLOSSARY: dict[str, str] = {
     "sequence to sequence": "序列到序列",
     "encoder": "編碼器",
     "decoder": "解碼器",
-    "learning rate decay": "學習率衰減",
-    "curriculum learning": "課程學習",
     "autoregressive": "自迴歸",
     "non-autoregressive": "非自迴歸",
     "cross-attention": "交叉注意力",
