@@ -2,13 +2,10 @@
 
 import pytest
 from exercise_solutions import L02c as solutions
+from exercise_verdicts import stub
 
 from course_utils.demos import classification_bn as L02c
 from course_utils.exercises import FAILED, NOT_ATTEMPTED, PASSED
-
-
-def stub(*args, **kwargs):
-    raise NotImplementedError
 
 
 def test_cross_entropy(capsys):

@@ -1,23 +1,11 @@
 """Every L03 exercise checker passes the solution, fails each wrong answer with a message
 that names the mistake, and says "not attempted" for the stub."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
+from exercise_solutions import L03 as S
+from exercise_verdicts import assert_verdicts
 
 from course_utils.demos import cnn as L03
-from course_utils.exercises import FAILED, NOT_ATTEMPTED, PASSED
-
-_path = Path(__file__).parent / "exercise_solutions" / "L03.py"
-_spec = importlib.util.spec_from_file_location("L03_solutions", _path)
-S = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(S)
-
-
-def stub(*args):
-    raise NotImplementedError
-
 
 CASES = [
     (L03.check_locally_connected_params, S.locally_connected_params, [
@@ -45,10 +33,4 @@ CASES = [
 @pytest.mark.parametrize(("checker", "solution", "wrong"), CASES,
                          ids=[case[0].__name__ for case in CASES])
 def test_checker_verdicts(checker, solution, wrong, capsys):
-    assert checker(solution) == PASSED
-    assert "correct" in capsys.readouterr().out
-    for answer, mistake in wrong:
-        assert checker(answer) == FAILED, answer.__name__
-        assert mistake in capsys.readouterr().out, answer.__name__
-    assert checker(stub) == NOT_ATTEMPTED
-    assert "not attempted yet" in capsys.readouterr().out
+    assert_verdicts(checker, solution, wrong, capsys)

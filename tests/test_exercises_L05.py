@@ -1,23 +1,11 @@
 """Every L05 exercise checker passes the solution, fails each wrong answer with a message
 that names the mistake, and says "not attempted" for the stub."""
 
-import importlib.util
-from pathlib import Path
-
 import pytest
+from exercise_solutions import L05 as S
+from exercise_verdicts import assert_verdicts
 
 from course_utils.demos import transformer as L05
-from course_utils.exercises import FAILED, NOT_ATTEMPTED, PASSED
-
-_path = Path(__file__).parent / "exercise_solutions" / "L05.py"
-_spec = importlib.util.spec_from_file_location("L05_solutions", _path)
-S = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(S)
-
-
-def stub(*args):
-    raise NotImplementedError
-
 
 CASES = [
     (L05.check_masked_attention, S.masked_attention, [
@@ -43,10 +31,4 @@ CASES = [
 @pytest.mark.parametrize(("checker", "solution", "wrong"), CASES,
                          ids=lambda x: getattr(x, "__name__", ""))
 def test_checker_verdicts(capsys, checker, solution, wrong):
-    assert checker(solution) == PASSED
-    assert "correct" in capsys.readouterr().out
-    assert checker(stub) == NOT_ATTEMPTED
-    assert "not attempted yet" in capsys.readouterr().out
-    for answer, message in wrong:
-        assert checker(answer) == FAILED, answer.__name__
-        assert message in capsys.readouterr().out, answer.__name__
+    assert_verdicts(checker, solution, wrong, capsys)
