@@ -16,16 +16,12 @@ import nbformat
 import pytest
 
 from course_utils.authoring import make_template, strip_solution, template_paths
+from course_utils.bootstrap import install_cell
 from course_utils.data.checksums import tree_digests
 from course_utils.data.registry import mini_record, spec
 from course_utils.grading import TIERS, Score, load_config, score_artifact
 from course_utils.grading.calibrate import check_ladder, run_notebook, thresholds
 
-INSTALL_CELL = """\
-try:
-    import course_utils  # noqa: F401
-except ImportError:  # Colab / Kaggle: install the course package once
-    %pip install -q "course_utils @ git+https://github.com/ml2022-companion/ml2022-companion\""""
 PARAMETERS = ("PROFILE", "FAST_DEV_RUN", "EPOCHS", "DATA_FRACTION", "SEED", "DATA_DIR",
               "OUT_DIR", "DEVICE")
 
@@ -73,7 +69,7 @@ def check_parameters_cell(hw: str, extra_names: tuple[str, ...] = ()) -> None:
     reference, template = notebooks(hw)
     for nb in (reference, template):
         code = [c for c in nb.cells if c.cell_type == "code"]
-        assert code[0].source == INSTALL_CELL
+        assert code[0].source == install_cell()
         tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(tagged) == 1 and code[1] is tagged[0]
         assert tagged[0].metadata["course"]["role"] == "parameters"
