@@ -224,7 +224,9 @@ def test_the_sheet_has_one_row_per_submission_and_a_summary(corpus):
     assert sorted(rows) == sorted(NAMES)
     assert all(rows[n]["status"] == result(out, n)["status"] for n in NAMES)
     assert rows["good"]["private_tier"] == "boss"
+    assert rows["good"]["points"] == "8"  # the course's scheme: a point per tier per half
     assert rows["exit_early"]["private_tier"] == "not graded"
+    assert rows["exit_early"]["points"] == "0"
     assert (out / "summary.png").read_bytes().startswith(b"\x89PNG")
     assert "| rejected | 3 |" in (out / "summary.md").read_text()
 

@@ -88,6 +88,14 @@ def test_tiers_follow_the_metric_direction():
     assert config.tier(0.1) == "boss"
 
 
+def test_points_follow_the_course_scheme():
+    """One point per tier reached on each half (HW4: half a point); nothing for no tier."""
+    assert _config().points("boss", "medium") == 6
+    assert _config().points("below simple", None) == 0
+    assert load_config("hw04").points("boss", "boss") == 4
+    assert load_config("hw01").points("simple", "strong") == 4
+
+
 def test_score_artifact_on_both_splits(tmp_path):
     (tmp_path / "key").mkdir()
     _csv(tmp_path / "key", _rows((i, float(i)) for i in range(10)), "answers.csv")

@@ -67,6 +67,7 @@ class GradingConfig:
     calibration: dict = field(default_factory=dict)
     questions: tuple[str, ...] = ()
     flag_margin: float = 0.5
+    points_per_tier: float = 1.0
 
     def passes(self, score: float, tier: str) -> bool:
         """Whether ``score`` reaches ``tier``'s threshold in the metric's direction."""
@@ -77,6 +78,11 @@ class GradingConfig:
         """The highest tier reached, or ``'below simple'``."""
         reached = [t for t in TIERS if self.passes(score, t)]
         return reached[-1] if reached else "below simple"
+
+    def points(self, public_tier: str | None, private_tier: str | None) -> float:
+        """The course's scheme: ``points_per_tier`` for each tier reached on each half."""
+        reached = sum(TIERS.index(t) + 1 for t in (public_tier, private_tier) if t in TIERS)
+        return reached * self.points_per_tier
 
 
 def load_config(hw: str, root: Path | None = None) -> GradingConfig:
@@ -93,6 +99,7 @@ def load_config(hw: str, root: Path | None = None) -> GradingConfig:
         tiers=raw["tiers"], grading_parameters=raw.get("grading_parameters", {}),
         calibration=raw.get("calibration", {}), questions=tuple(raw.get("questions", ())),
         flag_margin=raw.get("flag_margin", 0.5),
+        points_per_tier=raw.get("points_per_tier", 1.0),
     )
     from course_utils.grading.questions import unknown_questions
 

@@ -62,16 +62,17 @@ def columns(config: GradingConfig) -> list[str]:
     """The sheet's header."""
     report = [f"report_{q}" for q in config.questions]
     return ["id", "status", f"public_{config.metric}", f"private_{config.metric}", "public_tier",
-            "private_tier", *report, "flags", "reason", "wall_s", "submission", "sha256"]
+            "private_tier", "points", *report, "flags", "reason", "wall_s", "submission", "sha256"]
 
 
 def _row(config: GradingConfig, sub_id: str, result: dict | None) -> list:
     if result is None:
-        return [sub_id, "pending", "", "", "", "", *[""] * len(config.questions), "",
+        return [sub_id, "pending", "", "", "", "", "", *[""] * len(config.questions), "",
                 "not graded yet", "", "", ""]
     points = {q["name"]: q["points"] for q in result.get("questions", [])}
     return [sub_id, result["status"], result.get("public", ""), result.get("private", ""),
             result.get("public_tier") or UNGRADED, result.get("private_tier") or UNGRADED,
+            f"{config.points(result.get('public_tier'), result.get('private_tier')):g}",
             *[points.get(q, "") for q in config.questions], "; ".join(result.get("flags", [])),
             result.get("reason", ""),
             f"{result.get('wall_s', 0):.1f}",
