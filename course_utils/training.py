@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from course_utils.checkpoint import save_checkpoint
+from course_utils.checkpoint import save_state_dict
 from course_utils.device import autocast
 from course_utils.device import device as pick_device
 from course_utils.runtime import Profile
@@ -108,7 +108,8 @@ def fit(
     """Train ``model`` and return its :class:`History`.
 
     With ``val_loader``, the best epoch's weights are kept (and written to ``checkpoint``
-    as a state_dict) and restored at the end; ``patience`` stops after that many epochs
+    as a plain state_dict, so the official ``model.load_state_dict(torch.load(path))`` reads
+    it) and restored at the end; ``patience`` stops after that many epochs
     without improvement. The ``ci`` profile limits every epoch to a few batches. On CUDA
     the forward pass runs in mixed precision.
     """
@@ -148,7 +149,7 @@ def fit(
             history.best_val_loss, history.best_epoch, since_best = val, epoch, 0
             best_state = copy.deepcopy(model.state_dict())
             if checkpoint is not None:
-                save_checkpoint(checkpoint, model, optimizer, epoch)
+                save_state_dict(checkpoint, model)
         else:
             since_best += 1
             if patience is not None and since_best >= patience:

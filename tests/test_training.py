@@ -62,8 +62,11 @@ def test_early_stopping_restores_the_best_weights(tmp_path):
                checkpoint=tmp_path / "best.ckpt")
     assert hist.stopped_early and hist.epochs == hist.best_epoch + 4
     assert math.isclose(evaluate(model, val, nn.MSELoss()), hist.best_val_loss, rel_tol=1e-5)
+    official = nn.Linear(3, 1)  # the official samples' way of loading the best model
+    official.load_state_dict(torch.load(tmp_path / "best.ckpt", weights_only=True))
+    assert torch.equal(official.weight, model.weight)
     fresh = nn.Linear(3, 1)
-    assert load_checkpoint(tmp_path / "best.ckpt", fresh) == hist.best_epoch
+    assert load_checkpoint(tmp_path / "best.ckpt", fresh) == 0  # a plain state_dict: no epoch
     assert torch.equal(fresh.weight, model.weight)
 
 
