@@ -1,7 +1,7 @@
 """Notebook 00's exercise checkers reach every verdict: solution, wrong answers and the stub."""
 
 from exercise_solutions import N00 as solutions
-from exercise_verdicts import stub
+from exercise_verdicts import assert_verdicts
 
 from course_utils.demos import pytorch_basics as demo
 from course_utils.exercises import FAILED, NOT_ATTEMPTED, PASSED
@@ -22,22 +22,15 @@ def test_shape_puzzles(capsys):
 
 
 def test_batches_per_epoch(capsys):
-    assert demo.check_batches_per_epoch(solutions.batches_per_epoch) == PASSED
-    assert demo.check_batches_per_epoch(stub) == NOT_ATTEMPTED
-    assert "not attempted yet" in capsys.readouterr().out
-    assert demo.check_batches_per_epoch(solutions.batches_per_epoch_ignores_drop_last) == FAILED
-    assert "drop_last=True" in capsys.readouterr().out
-    assert demo.check_batches_per_epoch(lambda n, bs, drop: None) == FAILED
-    assert "forget `return`" in capsys.readouterr().out
+    assert_verdicts(demo.check_batches_per_epoch, solutions.batches_per_epoch, [
+        (solutions.batches_per_epoch_ignores_drop_last, "drop_last=True"),
+        (lambda n, bs, drop: None, "forget `return`"),
+    ], capsys)
 
 
 def test_fix_the_model(capsys):
-    assert demo.check_small_mlp(solutions.Fixed) == PASSED
-    assert demo.check_small_mlp(stub) == NOT_ATTEMPTED
-    assert "not attempted yet" in capsys.readouterr().out
-    assert demo.check_small_mlp(solutions.Comma) == FAILED
-    assert "trailing comma" in capsys.readouterr().out
-    assert demo.check_small_mlp(solutions.two_outputs) == FAILED
-    assert "output shape is (4, 2)" in capsys.readouterr().out
-    assert demo.check_small_mlp(solutions.relu_instead) == FAILED
-    assert "nn.Sigmoid" in capsys.readouterr().out
+    assert_verdicts(demo.check_small_mlp, solutions.Fixed, [
+        (solutions.Comma, "trailing comma"),
+        (solutions.two_outputs, "output shape is (4, 2)"),
+        (solutions.relu_instead, "nn.Sigmoid"),
+    ], capsys)

@@ -1,7 +1,7 @@
 """L01's exercise checkers reach every verdict: solution, wrong answers and the stub."""
 
 from exercise_solutions import L01 as solutions
-from exercise_verdicts import stub
+from exercise_verdicts import assert_verdicts
 
 from course_utils.demos import intro_regression as L01
 from course_utils.exercises import FAILED, NOT_ATTEMPTED, PASSED
@@ -18,25 +18,18 @@ def test_taxonomy_quiz(capsys):
 
 
 def test_updates_per_epoch(capsys):
-    assert L01.check_updates_per_epoch(solutions.updates_per_epoch) == PASSED
-    assert L01.check_updates_per_epoch(stub) == NOT_ATTEMPTED
-    assert "not attempted yet" in capsys.readouterr().out
-    assert L01.check_updates_per_epoch(solutions.updates_per_epoch_floor) == FAILED
-    out = capsys.readouterr().out
-    assert "N = 10, B = 3: you give 3" in out and "smaller batch is still an update" in out
+    assert_verdicts(L01.check_updates_per_epoch, solutions.updates_per_epoch, [
+        (solutions.updates_per_epoch_floor,
+         ("N = 10, B = 3: you give 3", "smaller batch is still an update")),
+    ], capsys)
 
 
 def test_relu_backprop(capsys):
-    assert L01.check_relu_backprop(solutions.relu_backprop) == PASSED
-    assert L01.check_relu_backprop(stub) == NOT_ATTEMPTED
-    assert "not attempted yet" in capsys.readouterr().out
-    assert L01.check_relu_backprop(solutions.relu_backprop_no_relu_derivative) == FAILED
-    out = capsys.readouterr().out
-    assert "∂l/∂b1 is off" in out and "ReLU'(z)" in out
-    assert L01.check_relu_backprop(solutions.relu_backprop_transposed) == FAILED
-    assert "∂l/∂W2 has shape (4, 2), expected (2, 4)" in capsys.readouterr().out
-    assert L01.check_relu_backprop(lambda **net: {"W1": 0}) == FAILED
-    assert "keys W1, b1, W2, b2" in capsys.readouterr().out
+    assert_verdicts(L01.check_relu_backprop, solutions.relu_backprop, [
+        (solutions.relu_backprop_no_relu_derivative, ("∂l/∂b1 is off", "ReLU'(z)")),
+        (solutions.relu_backprop_transposed, "∂l/∂W2 has shape (4, 2), expected (2, 4)"),
+        (lambda **net: {"W1": 0}, "keys W1, b1, W2, b2"),
+    ], capsys)
 
 
 def test_the_exercise_network_has_inactive_hidden_neurons():

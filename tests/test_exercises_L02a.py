@@ -1,7 +1,7 @@
 """L02a's exercise checkers reach every verdict: solution, wrong answers and the stub."""
 
 from exercise_solutions import L02a as solutions
-from exercise_verdicts import stub
+from exercise_verdicts import assert_verdicts
 
 from course_utils.demos import general_guide as L02a
 from course_utils.exercises import FAILED, NOT_ATTEMPTED, PASSED
@@ -17,19 +17,14 @@ def test_diagnoses(capsys):
 
 
 def test_train_val_split(capsys):
-    assert L02a.check_train_val_split(solutions.train_val_split) == PASSED
-    assert L02a.check_train_val_split(stub) == NOT_ATTEMPTED
-    assert "not attempted yet" in capsys.readouterr().out
-    assert L02a.check_train_val_split(solutions.train_val_split_unshuffled) == FAILED
-    assert "shuffle first" in capsys.readouterr().out
-    assert L02a.check_train_val_split(solutions.train_val_split_overlapping) == FAILED
-    assert "in both parts" in capsys.readouterr().out
+    assert_verdicts(L02a.check_train_val_split, solutions.train_val_split, [
+        (solutions.train_val_split_unshuffled, "shuffle first"),
+        (solutions.train_val_split_overlapping, "in both parts"),
+    ], capsys)
 
 
 def test_cross_val_mse(capsys):
-    assert L02a.check_cross_val_mse(solutions.cross_val_mse) == PASSED
-    assert L02a.check_cross_val_mse(stub) == NOT_ATTEMPTED
-    assert "not attempted yet" in capsys.readouterr().out
-    assert L02a.check_cross_val_mse(solutions.cross_val_mse_training_loss) == FAILED
-    out = capsys.readouterr().out
-    assert "5-fold CV MSE of degree 1 is off" in out and "held-out fold" in out
+    assert_verdicts(L02a.check_cross_val_mse, solutions.cross_val_mse, [
+        (solutions.cross_val_mse_training_loss,
+         ("5-fold CV MSE of degree 1 is off", "held-out fold")),
+    ], capsys)
