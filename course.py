@@ -8,6 +8,8 @@
     python course.py normalize    # rewrite notebooks exactly as JupyterLab saves them
     python course.py install-cell # stamp the Colab/Kaggle install cell into every notebook
     python course.py grader       # instructors: install the grader and its sandbox (bubblewrap)
+    python course.py release OUT  # instructors: write the student release into the folder OUT
+                                  # (--repository URL: where you publish it; see README)
 
 Everything goes into ./.venv, installed with the tested versions in constraints.txt.
 """
@@ -138,6 +140,10 @@ def main(argv: list[str]) -> int:
         install("grader")
         ensure_debian_package("bwrap", "bubblewrap", "the grader's sandbox")
         run(BIN / "course-grade", "--help")
+    elif command == "release":
+        install("test")
+        # OUT is relative to the current folder (run() would start in the repository)
+        subprocess.run([str(PYTHON), "-m", "course_utils.release", *args], check=True)
     elif command == "templates":
         install("test")
         references = ROOT.glob("homework/*/*_reference.ipynb")
