@@ -21,7 +21,9 @@ from course_utils.bootstrap import install_cell
 from course_utils.data.checksums import tree_digests
 from course_utils.data.registry import mini_record, spec
 from course_utils.grading import TIERS, Score, load_config, score_artifact
-from course_utils.grading.calibrate import check_ladder, run_notebook, thresholds
+from course_utils.grading.calibrate import HELD_OUT, run_notebook
+from course_utils.grading.config import homework_root
+from course_utils.grading.thresholds import check_held_out, check_ladder, final_tiers
 
 PARAMETERS = ("PROFILE", "FAST_DEV_RUN", "EPOCHS", "DATA_FRACTION", "SEED", "DATA_DIR",
               "OUT_DIR", "DEVICE")
@@ -95,20 +97,38 @@ def check_roles(hw: str, solution_ids: set[str]) -> None:
 
 
 def check_calibration(hw: str) -> None:
-    """Tiers are strictly ordered and were calibrated on the current generator, by >= 3 seeds."""
+    """The calibration record is complete and consistent: the tiers follow from its scores and
+    margins (and the official sample), the ladder separates, the generator is the current one,
+    >= 10 training seeds and >= 3 data seeds paired round-robin, the held-out seeds are not
+    among them, and the recorded held-out runs pass with the current tiers."""
     config = load_config(hw)
     values = [config.tiers[t] for t in TIERS]
     assert values == sorted(values, reverse=not config.higher_is_better)
     assert len(set(values)) == len(TIERS)
     record = config.calibration
+    again = f"re-run: flock /tmp/calibrate.lock python -m course_utils.grading.calibrate {hw}"
     module = importlib.import_module(spec(hw).generator)
-    assert record["generator"]["version"] == module.VERSION, \
-        f"re-run calibrate after a generator change: python -m course_utils.grading.calibrate {hw}"
-    assert record["generator"]["seed"] == module.SEED and len(record["seeds"]) >= 3
-    assert record["profile"] == config.grading_parameters
+    assert record["generator"]["version"] == module.VERSION, again
+    assert record["generator"]["seed"] == module.SEED
+    assert record["profile"] == config.grading_parameters, again
+    seeds, data_seeds = record["seeds"], record["data_seeds"]
+    assert len(set(seeds)) >= 10 and len(set(data_seeds)) >= 3, record["seeds"]
+    assert HELD_OUT["seed"] not in seeds and HELD_OUT["data_seed"] not in data_seeds
     scores = {t: {int(s): r for s, r in runs.items()} for t, runs in record["scores"].items()}
-    assert thresholds(config, scores) == pytest.approx(config.tiers, abs=1e-4)
-    assert check_ladder(config, scores, config.tiers) == []
+    for runs in scores.values():
+        assert [(s, r["data_seed"]) for s, r in runs.items()] == [
+            (s, data_seeds[i % len(data_seeds)]) for i, s in enumerate(seeds)]
+    sample = json.loads((homework_root() / hw / "grading.json").read_text()).get(
+        "official_sample")
+    if sample:
+        assert sample["generator_version"] == module.VERSION, "measure the official sample again"
+    tiers, lowered = final_tiers(config, scores, record["margins"], sample)
+    assert tiers == pytest.approx(config.tiers, abs=1e-5), again
+    assert lowered == record.get("official_sample_lowered_simple")
+    assert check_ladder(config, scores, config.tiers, sample=sample) == []
+    held = record["held_out"]
+    assert (held["seed"], held["data_seed"]) == (HELD_OUT["seed"], HELD_OUT["data_seed"])
+    assert check_held_out(config, held["template"], held["reference"]) == []
 
 
 def run_graded(hw: str, which: str, data_dir: Path, key_dir: Path, tmp_path: Path,
@@ -153,14 +173,16 @@ def grade_with_cli(hw: str, data_dir: Path, key_dir: Path, tmp_path: Path) -> di
         return {row["id"]: row for row in csv.DictReader(f)}
 
 
-# What the grading profile must give, per notebook: the tier on both halves and the time budget.
+# What the grading profile must give on the default data, per notebook: the tier on both halves
+# and the CPU budget in seconds (on held-out seeds the reference must reach at least strong).
 EXPECTED = {"reference": ("boss", 120), "template": ("simple", 60)}
 
 
 def run_at_expected_tier(hw: str, which: str, data_dir: Path, key_dir: Path,
                          tmp_path: Path) -> Path:
     """Run the ``reference`` (boss, within 2 min) or ``template`` (simple and not medium,
-    within 1 min) in the grading profile, assert both, and return its work dir."""
+    within 1 min) in the grading profile, assert both, and return its work dir. (Superseded by
+    ``run_held_out``; kept while the homework tests move over.)"""
     tier, budget = EXPECTED[which]
     cpu_before = kernel_cpu_seconds()
     score, seconds, work = run_graded(hw, which, data_dir, key_dir, tmp_path)
@@ -169,6 +191,39 @@ def run_at_expected_tier(hw: str, which: str, data_dir: Path, key_dir: Path,
     assert cpu < budget, (f"the {which} used {cpu:.0f} s of CPU ({seconds:.0f} s wall); "
                           f"the budget is {budget} s")
     return work
+
+
+_HELD_OUT_DATA: dict[str, tuple[Path, Path]] = {}
+
+
+def held_out_data(hw: str, tmp_path_factory) -> tuple[Path, Path]:
+    """The held-out mini set and key (generator seed ``HELD_OUT["data_seed"]``), generated once
+    per test session: ``(data_dir, key_dir)``."""
+    if hw not in _HELD_OUT_DATA or not _HELD_OUT_DATA[hw][1].exists():
+        root = tmp_path_factory.mktemp(f"{hw}-held-out")
+        spec(hw).generate()(root / "data", root / "key", seed=HELD_OUT["data_seed"])
+        _HELD_OUT_DATA[hw] = root / "data", root / "key"
+    return _HELD_OUT_DATA[hw]
+
+
+def run_held_out(hw: str, which: str, tmp_path_factory, tmp_path: Path) -> tuple[Score, Path]:
+    """Run the ``reference`` or ``template`` in the grading profile on the held-out seeds
+    (training seed ``HELD_OUT["seed"]``, 5201314, on the held-out data) and assert the template
+    is simple (not below, not medium) and the reference at least strong on both halves, within
+    ``EXPECTED``'s CPU budget. Returns ``(score, work_dir)``."""
+    data_dir, key_dir = held_out_data(hw, tmp_path_factory)
+    budget = EXPECTED[which][1]
+    cpu_before = kernel_cpu_seconds()
+    score, seconds, work = run_graded(hw, which, data_dir, key_dir, tmp_path,
+                                      SEED=HELD_OUT["seed"])
+    cpu = kernel_cpu_seconds() - cpu_before
+    half = {"public": score.public, "private": score.private}
+    problems = check_held_out(load_config(hw), half, half)
+    mine = [p for p in problems if p.startswith(f"held-out {which}")]
+    assert not mine, f"{score}: " + "; ".join(mine)
+    assert cpu < budget, (f"the {which} used {cpu:.0f} s of CPU ({seconds:.0f} s wall); "
+                          f"the budget is {budget} s")
+    return score, work
 
 
 def kernel_cpu_seconds() -> float:
