@@ -258,3 +258,19 @@ def test_the_cli_writes_the_record(fake, monkeypatch, capsys):
     record = json.loads((fake.root / HW / "grading.json").read_text())["calibration"]
     assert record["note"] == "fake" and len(record["scores"]["simple"]) == 10
     shutil.rmtree(fake.root)
+
+
+def test_check_calibration_accepts_the_record_and_catches_an_edit(fake, monkeypatch):
+    import course_datasets.hw01_covid as generator
+    from homework_e2e import check_calibration
+
+    fake.version = generator.VERSION
+    entries = _calibrate(fake)
+    cal.write(HW, entries, fake.root)
+    monkeypatch.setenv("COURSE_HOMEWORK_ROOT", str(fake.root))
+    check_calibration(HW)
+    raw = json.loads((fake.root / HW / "grading.json").read_text())
+    raw["tiers"]["simple"] += 0.5
+    (fake.root / HW / "grading.json").write_text(json.dumps(raw))
+    with pytest.raises(AssertionError):
+        check_calibration(HW)
