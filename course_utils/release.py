@@ -11,10 +11,12 @@ the files :data:`LEFT_OUT` names, and rewrites a few on the way:
   READMEs (``homework/*/INSTRUCTOR.md``), ``tests/`` (lecture exercise solutions, reference
   runs, the grader's corpus), ``.ci/``, ``benchmarks/`` (they run the reference solutions and
   the grader), ``conftest.py`` and ``CONTRIBUTING.md`` (authoring the course), and from
-  ``course_utils.grading`` the report questions' answer keys (``questions_hwNN.py``: the
-  trusted outputs of the probe functions the student writes, the columns that carry HW1's
-  signal), calibration (``calibrate.py``, ``thresholds.py``: they run the reference
-  solutions) and the grader's README (grading a class).
+  ``course_utils.grading`` the report questions' checks (``questions_hwNN.py``: answer keys,
+  such as the columns that carry HW1's signal or the formulas of the probe functions HW3 and
+  HW4 ask for), calibration (``calibrate.py``, ``thresholds.py``: they run the reference
+  solutions) and the grader's README (grading a class). A ``questions_hwNN.py`` that the
+  homework's own template imports ships: its public checks run the grader's check (HW2 and
+  HW5 check that the report's numbers fit together), so it must hold no hidden answer.
 - **Kept**: every lecture notebook, homework template, student README and the whole package
   otherwise. The templates' public checks import ``course_utils.grading`` (``ArtifactSpec``,
   ``read_predictions``, ``load_config``) and ``course_utils.data.hwNN`` (loaders, probe inputs,
@@ -24,9 +26,10 @@ the files :data:`LEFT_OUT` names, and rewrites a few on the way:
   design, which is why a class is graded on data drawn from a secret
   (``course-data generate --answers``), never on the mini set.
 - **Rewritten**: ``homework/*/grading.json`` loses ``calibration`` (per-rung scores and notes
-  that name recipes), ``official_sample`` and ``questions`` (their checks are left out);
-  markdown loses its ``<!-- instructor-only -->`` … ``<!-- /instructor-only -->`` blocks, and
-  the top-level README starts with a note saying what this tree is. With ``--repository URL``
+  that name recipes), ``official_sample`` and ``questions`` (the grader's list; most of its
+  checks are left out); markdown loses its blocks from a ``<!-- instructor-only -->`` line to a
+  ``<!-- /instructor-only -->`` line, and the top-level README starts with a note saying what
+  this tree is. With ``--repository URL``
   the notebooks' install cell and ``course_utils.bootstrap.REPOSITORY`` point at ``URL``, where
   the instructor publishes the release (``python course.py install-cell`` keeps it so).
 """
@@ -62,10 +65,13 @@ LEFT_OUT: tuple[tuple[str, str], ...] = (
     ("course_utils/grading/README.md", "grading a class (instructors)"),
 )
 PRIVATE_CONFIG_KEYS = ("calibration", "official_sample", "questions")
+# The markers stand on lines of their own, so prose may name them.
 INSTRUCTOR_BLOCK = re.compile(
-    r"[ \t]*<!-- instructor-only -->.*?<!-- /instructor-only -->[ \t]*\n?", re.S)
+    r"^[ \t]*<!-- instructor-only -->[ \t]*\n.*?^[ \t]*<!-- /instructor-only -->[ \t]*(?:\n|\Z)",
+    re.S | re.M)
 MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
 REPOSITORY_LINE = re.compile(r'^REPOSITORY = ".*"$', re.M)
+TEMPLATE_QUESTIONS = re.compile(r"\bcourse_utils\.grading(?:\.|\s+import\s+)(questions_hw\d+)\b")
 
 
 def tracked_files(root: Path = ROOT) -> list[str]:
@@ -78,6 +84,16 @@ def tracked_files(root: Path = ROOT) -> list[str]:
 def left_out_reason(path: str) -> str | None:
     """Why ``path`` does not ship, or None when it ships."""
     return next((why for pattern, why in LEFT_OUT if fnmatch.fnmatchcase(path, pattern)), None)
+
+
+def template_questions(root: Path = ROOT) -> dict[str, str]:
+    """``{questions module path: template}`` for the question checks a template imports."""
+    found = {}
+    for template in sorted(root.glob("homework/*/hw*.ipynb")):
+        if not template.stem.endswith("_reference"):
+            for name in TEMPLATE_QUESTIONS.findall(template.read_text(encoding="utf-8")):
+                found[f"course_utils/grading/{name}.py"] = template.relative_to(root).as_posix()
+    return found
 
 
 def strip_instructor_blocks(text: str) -> str:
@@ -157,8 +173,9 @@ def release(out: Path, repository: str | None = None,
     check_destination(out, root)
     written: list[str] = []
     left_out: dict[str, list[str]] = {why: [] for _, why in LEFT_OUT}
+    public = template_questions(root)
     for path in tracked_files(root):
-        if why := left_out_reason(path):
+        if (why := left_out_reason(path)) and path not in public:
             left_out[why].append(path)
             continue
         source, target = root / path, out / path
@@ -185,7 +202,8 @@ def release(out: Path, repository: str | None = None,
     return written, {why: paths for why, paths in left_out.items() if paths}
 
 
-def summary(out: Path, written: list[str], left_out: dict[str, list[str]]) -> str:
+def summary(out: Path, written: list[str], left_out: dict[str, list[str]],
+            public: dict[str, str]) -> str:
     """What was written and what was left out, by rule, for the terminal."""
     kinds = Counter(PurePosixPath(p).parts[0] if "/" in p else "top level" for p in written)
     lines = [f"Wrote {len(written)} files to {out} ("
@@ -194,6 +212,8 @@ def summary(out: Path, written: list[str], left_out: dict[str, list[str]]) -> st
     for why, paths in left_out.items():
         shown = ", ".join(paths[:4]) + (f", … ({len(paths)} in all)" if len(paths) > 4 else "")
         lines.append(f"  {why}: {shown}")
+    for module, template in public.items():
+        lines.append(f"Kept {module}: the public checks of {template} import it.")
     return "\n".join(lines)
 
 
@@ -208,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
                              f"{bootstrap.REPOSITORY})")
     args = parser.parse_args(argv)
     written, left_out = release(args.out, args.repository)
-    print(summary(args.out, written, left_out))
+    print(summary(args.out, written, left_out, template_questions()))
     if dangling := dangling_links(args.out):
         print("Links to files that are not in the release (fix the source markdown, or put "
               "them in an <!-- instructor-only --> block):\n  " + "\n  ".join(dangling))
