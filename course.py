@@ -142,8 +142,9 @@ def main(argv: list[str]) -> int:
         run(BIN / "course-grade", "--help")
     elif command == "release":
         install("test")
-        # OUT is relative to the current folder (run() would start in the repository)
-        subprocess.run([str(PYTHON), "-m", "course_utils.release", *args], check=True)
+        if args and not args[0].startswith("-"):  # OUT, relative to the current folder
+            args = [str(Path(args[0]).resolve()), *args[1:]]
+        run(PYTHON, "-m", "course_utils.release", *args)
     elif command == "templates":
         install("test")
         references = ROOT.glob("homework/*/*_reference.ipynb")

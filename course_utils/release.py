@@ -76,8 +76,12 @@ TEMPLATE_QUESTIONS = re.compile(r"\bcourse_utils\.grading(?:\.|\s+import\s+)(que
 
 def tracked_files(root: Path = ROOT) -> list[str]:
     """The repository's tracked files that exist in the working tree (POSIX, sorted)."""
-    listing = subprocess.run(["git", "ls-files", "-z"], cwd=root, check=True,
-                             capture_output=True, text=True).stdout
+    try:
+        listing = subprocess.run(["git", "ls-files", "-z"], cwd=root, check=True,
+                                 capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        raise SystemExit(f"{root} is not a git checkout: a release is made from the "
+                         "course's git repository (its tracked files).") from None
     return sorted(p for p in listing.split("\0") if p and (root / p).is_file())
 
 
