@@ -9,29 +9,33 @@ the files :data:`LEFT_OUT` names, and rewrites a few on the way:
 
 - **Left out**: the reference solutions (``homework/*/*_reference.ipynb``), the instructor
   READMEs (``homework/*/INSTRUCTOR.md``), ``tests/`` (lecture exercise solutions, reference
-  runs, the grader's corpus), ``.ci/``, ``benchmarks/`` (they run the reference solutions and
-  the grader), ``conftest.py`` and ``CONTRIBUTING.md`` (authoring the course), and from
-  ``course_utils.grading`` the report questions' checks (``questions_hwNN.py``: answer keys,
-  such as the columns that carry HW1's signal or the formulas of the probe functions HW3 and
-  HW4 ask for), calibration (``calibrate.py``, ``thresholds.py``: they run the reference
-  solutions) and the grader's README (grading a class). A ``questions_hwNN.py`` that the
-  homework's own template imports ships: its public checks run the grader's check (HW2 and
-  HW5 check that the report's numbers fit together), so it must hold no hidden answer.
-- **Kept**: every lecture notebook, homework template, student README and the whole package
+  runs, the grader's corpus), ``.ci/``, ``benchmarks/`` (development timings: none reveals a
+  solution, but two run the reference solutions or the tests' grader corpus), ``conftest.py``
+  and ``CONTRIBUTING.md`` (authoring the course), and from ``course_utils.grading``: the report
+  questions' checks (``questions_hwNN.py``: answer keys, such as the columns that carry HW1's
+  signal or the formulas of the probe functions HW3 and HW4 ask for), calibration
+  (``calibrate.py``, ``thresholds.py``: they run the reference solutions) and the grader's
+  README (grading a class). A ``questions_hwNN.py`` that its homework's template imports
+  ships: the template's public checks run the grader's own check (HW2 and HW5 check that the
+  report's numbers fit together), so such a module must hold no hidden answer.
+- **Kept**: every lecture notebook, homework template and student README, and the package
   otherwise. The templates' public checks import ``course_utils.grading`` (``ArtifactSpec``,
-  ``read_predictions``, ``load_config``) and ``course_utils.data.hwNN`` (loaders, probe inputs,
-  the trusted ``probe_reference`` of HW5's public self-check), so those stay; so do the
-  grader (``course-grade``) and the generators. The generators must ship, because the mini
-  sets are generated on the student's machine: whoever reads them learns the mini set's
-  design, which is why a class is graded on data drawn from a secret
-  (``course-data generate --answers``), never on the mini set.
+  ``read_predictions``, ``load_config``) and ``course_utils.data.hwNN`` (loaders, public probe
+  inputs and their trusted outputs), so those stay; so do the grader (``course-grade``) and
+  the generators. The generators must ship, because the mini sets are generated on the
+  student's machine: whoever reads them learns the mini set's design, which is why a class is
+  graded on data drawn from a secret (``course-data generate --answers``), never on the mini
+  set.
 - **Rewritten**: ``homework/*/grading.json`` loses ``calibration`` (per-rung scores and notes
   that name recipes), ``official_sample`` and ``questions`` (the grader's list; most of its
   checks are left out); markdown loses its blocks from a ``<!-- instructor-only -->`` line to a
   ``<!-- /instructor-only -->`` line, and the top-level README starts with a note saying what
-  this tree is. With ``--repository URL``
-  the notebooks' install cell and ``course_utils.bootstrap.REPOSITORY`` point at ``URL``, where
-  the instructor publishes the release (``python course.py install-cell`` keeps it so).
+  this tree is. With ``--repository URL`` the notebooks' install cell and
+  ``course_utils.bootstrap.REPOSITORY`` point at ``URL``, where the instructor publishes the
+  release (so ``python course.py install-cell`` keeps it there).
+
+``python course.py release`` prints what it wrote and what it left out by rule, and exits 1
+when a released markdown file links to a file the release does not hold.
 """
 
 from __future__ import annotations
@@ -56,7 +60,7 @@ LEFT_OUT: tuple[tuple[str, str], ...] = (
     ("homework/*/INSTRUCTOR.md", "instructor README"),
     ("tests/*", "tests: exercise solutions, reference runs, grader corpus"),
     (".ci/*", "CI of the full repository"),
-    ("benchmarks/*", "benchmarks: run the reference solutions and the grader"),
+    ("benchmarks/*", "development timings (need the references and tests/)"),
     ("conftest.py", "pytest set-up of the tests"),
     ("CONTRIBUTING.md", "authoring rules (references, tests)"),
     ("course_utils/grading/questions_hw*.py", "report-question answer key"),

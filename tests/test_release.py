@@ -170,6 +170,18 @@ def test_release_refuses_a_full_folder_or_the_repository(tmp_path):
     assert not (ROOT / "student-release").exists()
 
 
+def test_course_py_release_takes_out_relative_to_the_current_folder(monkeypatch, tmp_path):
+    from test_course_cli import course
+
+    ran = []
+    monkeypatch.setattr(course, "run", lambda *args, **kw: ran.append([str(a) for a in args]))
+    monkeypatch.setattr(course, "install", lambda extra: None)
+    monkeypatch.chdir(tmp_path)
+    assert course.main(["release", "out", "--repository", URL]) == 0
+    assert ran == [[str(course.PYTHON), "-m", "course_utils.release", str(tmp_path / "out"),
+                    "--repository", URL]]
+
+
 def test_release_ships_tracked_files_only(tmp_path):
     repo = tmp_path / "repo"
     for path, text in {"README.md": "# Course\n", "homework/hw09/INSTRUCTOR.md": "key\n",
