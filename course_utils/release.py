@@ -105,8 +105,10 @@ def template_questions(root: Path = ROOT) -> dict[str, str]:
 
 
 def strip_instructor_blocks(text: str) -> str:
-    """Markdown without its ``<!-- instructor-only -->`` … ``<!-- /instructor-only -->`` blocks."""
-    return INSTRUCTOR_BLOCK.sub("", text)
+    """Markdown without its ``<!-- instructor-only -->`` … ``<!-- /instructor-only -->`` blocks
+    (and without the run of blank lines a removed block leaves)."""
+    stripped = INSTRUCTOR_BLOCK.sub("", text)
+    return text if stripped == text else re.sub(r"\n{3,}", "\n\n", stripped)
 
 
 def public_config(text: str) -> str:
