@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -205,12 +206,13 @@ def test_release_ships_tracked_files_only(tmp_path):
 
 @pytest.mark.slow
 def test_released_course_installs_and_runs_hw01_in_fast_dev_run(released, tmp_path):
+    course = shutil.copytree(released, tmp_path / "course")  # pip builds in the tree
     python = clean_venv(tmp_path)
     env = session_env(tmp_path)
     subprocess.run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                    str(released)], check=True, env=env, cwd=tmp_path, capture_output=True)
+                    str(course)], check=True, env=env, cwd=tmp_path, capture_output=True)
 
-    hw01 = released / "homework" / "hw01"
+    hw01 = course / "homework" / "hw01"
     nb = nbformat.read(hw01 / "hw01.ipynb", as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(
         'import course_utils\nprint("course_utils from", course_utils.__file__)'))
