@@ -18,15 +18,16 @@ from homework_e2e import (
     check_template_is_built,
     generate,
     grade_with_cli,
+    held_out_data,
     notebooks,
     report_questions,
-    run_at_expected_tier,
     run_graded,
+    run_held_out,
 )
 
 from course_utils.data import hw02, resolve
 
-SOLUTIONS = {"model", "config", "data", "training", "testing"}
+SOLUTIONS = {"model", "config", "data", "training", "testing", "report"}
 
 
 @pytest.fixture(scope="module")
@@ -161,6 +162,16 @@ def test_template_is_built_from_the_reference():
     check_template_is_built("hw02")
 
 
+OFFICIAL_QUESTIONS = (
+    "1. (2%) Implement 2 models with approximately the same number of parameters, (A) one "
+    "narrower and deeper (e.g. hidden_layers=6, hidden_dim=1024) and (B) the other wider and "
+    "shallower (e.g. hidden_layers=2, hidden_dim=1700). Report training/validation accuracies "
+    "for both models.",
+    "2. (2%) Add dropout layers, and report training/validation accuracies with dropout rates "
+    "equal to (A) 0.25/(B) 0.5/(C) 0.75 respectively.",
+)
+
+
 def test_template_is_the_official_sample():
     template = notebooks("hw02")[1]
     source = "\n".join(c.source for c in template.cells if c.cell_type == "code")
@@ -169,9 +180,31 @@ def test_template_is_the_official_sample():
                      "torch.optim.AdamW(model.parameters(), lr=learning_rate)",
                      "# TODO: apply batch normalization and dropout for strong baseline.",
                      "f.write('Id,Class\\n')", "def concat_feat(x, concat_n):",
-                     "class LibriDataset(Dataset):", "class BasicBlock(nn.Module):"):
+                     "class LibriDataset(Dataset):", "class BasicBlock(nn.Module):",
+                     # the official training loop and its best-checkpoint rule, in sight
+                     "best_acc = 0.0", "optimizer.zero_grad()", "loss.backward()",
+                     "if val_acc > best_acc:", "torch.save(model.state_dict(), model_path)",
+                     "model.load_state_dict(torch.load(model_path))",
+                     "_, test_pred = torch.max(outputs, 1)"):
         assert official in source, official
-    assert "course_utils.fit(" in source and "LSTM" not in source
+    assert "course_utils.fit(" not in source and "LSTM" not in source
+    # the report questions are the student's to answer: report_runs starts empty, nothing fills it
+    assert "report_runs = {}" in source
+    assert not [line for line in source.splitlines() if line.strip().startswith("report_runs[")]
+
+
+def test_notebooks_hold_the_official_report_questions_and_only_the_official_hints():
+    for nb in notebooks("hw02"):
+        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        for q in OFFICIAL_QUESTIONS:
+            assert q in text, q
+        for hint in ("sample code", "concat n frames, add layers",
+                     "concat n, batchnorm, dropout, add layers", "sequence-labeling(using RNN)"):
+            assert f"| {hint} |" in text, hint
+    template = "\n".join(c.source for c in notebooks("hw02")[1].cells)
+    for recipe in ("concat_nframes = 11", "concat_nframes = 21", "Dropout(0.25)", "bidirectional",
+                   "BiLSTM", "confusable", "5e-3"):
+        assert recipe not in template, recipe
 
 
 def test_parameters_cell_holds_literals_only():
@@ -188,30 +221,110 @@ def test_tiers_are_monotone_and_calibrated_on_the_current_generator():
     check_calibration("hw02")
 
 
-# ---- end to end: papermill in the grading profile -------------------------------------------
+# ---- the report questions (trusted checks on report.json) ---------------------------------------
 
-def _questions(work, key) -> dict[str, float]:
-    """The grader's report questions on the run's report.json: {name: points}."""
-    report = json.loads((work / "report.json").read_text())
-    points = report_questions("hw02", work, key)
-    assert points["concat_feat"] == 1.0 and points["loss_curves"] == 1.0, points
-    assert len(report["confused_pairs"]) == 5
-    assert all(a < b and n > 0 for a, b, n in report["confused_pairs"])
-    return points
+def _mlp(nframes, hidden_layers, hidden_dim, dropout=0.0, curves=((0.30, 0.45), (0.40, 0.50))):
+    """A report run as the export cell describes a Classifier (no batch normalization)."""
+    sizes = [39 * nframes, *[hidden_dim] * (hidden_layers + 1), 41]
+    layers = [[i, o, True] for i, o in zip(sizes, sizes[1:], strict=False)]
+    train, val = (list(c) for c in zip(*curves, strict=True))
+    return {"linear_layers": layers, "norm_parameters": 0,
+            "dropout": [dropout] * (hidden_layers + 1) if dropout else [],
+            "parameters": sum(i * o + o for i, o, _ in layers),
+            "train_acc": train, "val_acc": val, "measured_val_acc": val[-1]}
+
+
+def _good_report():
+    return {"report_runs": {
+        "Q1-A": _mlp(11, 6, 256), "Q1-B": _mlp(11, 2, 403, curves=((0.35, 0.46), (0.42, 0.49))),
+        "Q2-A": _mlp(11, 2, 256, 0.25, ((0.30, 0.45), (0.40, 0.50))),
+        "Q2-B": _mlp(11, 2, 256, 0.5, ((0.25, 0.44), (0.33, 0.49))),
+        "Q2-C": _mlp(11, 2, 256, 0.75, ((0.15, 0.38), (0.20, 0.44)))}}
+
+
+def _grade(report, key_dir):
+    from course_utils.grading.questions import check_report
+
+    return {a.name: (a.points, a.detail) for a in check_report(
+        "hw02", ["q1_depth_vs_width", "q2_dropout"], report, key_dir)}
+
+
+def test_report_questions_earn_their_points_with_a_full_report(hw02_files):
+    got = _grade(_good_report(), hw02_files[1])
+    assert got["q1_depth_vs_width"][0] == 1.0, got
+    assert got["q2_dropout"][0] == 1.0, got
+    assert "515,369 parameters" in got["q1_depth_vs_width"][1]
+
+
+def _broken(change):
+    report = _good_report()
+    change(report["report_runs"])
+    return report
+
+
+FAILS = {  # question -> [(what a student did wrong, the words the reason must contain)]
+    "q1_depth_vs_width": [
+        (lambda r: r.clear(), "no report run 'Q1-A'"),
+        (lambda r: r.pop("Q1-B"), "no report run 'Q1-B'"),
+        (lambda r: r.update({"Q1-A": {"error": "AttributeError: x"}}), "could not be described"),
+        (lambda r: r.update({"Q1-B": _mlp(11, 2, 1700)}), "apart"),
+        (lambda r: r.update({"Q1-A": _mlp(11, 2, 403), "Q1-B": _mlp(11, 6, 256)}), "deeper"),
+        (lambda r: r.update({"Q1-B": _mlp(21, 2, 403)}), "same input window"),
+        (lambda r: r["Q1-A"].update(parameters=1), "must be MLPs"),
+        (lambda r: r["Q1-A"]["linear_layers"][1].__setitem__(0, 300), "do not chain"),
+        (lambda r: r["Q1-A"].update(measured_val_acc=0.3), "none of its reported"),
+        (lambda r: r["Q1-A"].update(val_acc=[0.1, 0.12], measured_val_acc=0.12), "did not learn"),
+        (lambda r: r["Q1-A"].update(val_acc=[0.5]), "1 validation"),
+        (lambda r: r["Q1-A"].update(train_acc=[0.3, 1.5]), "between 0 and 1"),
+        (lambda r: r["Q1-B"].update({k: r["Q1-A"][k] for k in ("train_acc", "val_acc",
+                                                                "measured_val_acc")}),
+         "identical accuracies"),
+    ],
+    "q2_dropout": [
+        (lambda r: r.clear(), "no report run 'Q2-A'"),
+        (lambda r: r["Q2-B"].update(dropout=[0.25, 0.25, 0.25]), "all must be 0.5"),
+        (lambda r: r["Q2-C"].update(dropout=[]), "no nn.Dropout layer"),
+        (lambda r: r.update({"Q2-C": _mlp(11, 2, 300, 0.75)}), "differ in more than"),
+        (lambda r: r["Q2-C"].update(train_acc=[0.30, 0.45]), "not below"),
+        (lambda r: r["Q2-C"].update(train_acc=r["Q2-A"]["train_acc"], val_acc=r["Q2-A"]["val_acc"],
+                                    measured_val_acc=r["Q2-A"]["measured_val_acc"]),
+         "identical accuracies"),
+        (lambda r: r["Q2-A"].update(measured_val_acc=None), "no measured validation accuracy"),
+    ],
+}
+
+
+@pytest.mark.parametrize(("name", "case"), [(n, i) for n, cases in FAILS.items()
+                                            for i in range(len(cases))])
+def test_report_questions_fail_with_a_reason(hw02_files, name, case):
+    change, words = FAILS[name][case]
+    points, detail = _grade(_broken(change), hw02_files[1])[name]
+    assert points == 0.0 and words in detail, detail
+
+
+def test_report_questions_give_the_untouched_template_nothing(hw02_files):
+    """The export cell of the untouched template writes an empty report_runs."""
+    for report in ({"report_runs": {}}, {}):
+        got = _grade(report, hw02_files[1])
+        assert all(points == 0.0 and detail for points, detail in got.values()), got
+
+
+# ---- end to end: papermill in the grading profile, on seeds nobody calibrated on --------------
+
+@pytest.mark.slow
+def test_reference_is_at_least_strong_on_held_out_seeds(tmp_path_factory, tmp_path, run_env):
+    score, work = run_held_out("hw02", "reference", tmp_path_factory, tmp_path)
+    # the reference's report runs earn both report questions
+    points = report_questions("hw02", work, held_out_data("hw02", tmp_path_factory)[1])
+    assert points == {"q1_depth_vs_width": 1.0, "q2_dropout": 1.0}, points
 
 
 @pytest.mark.slow
-def test_reference_reaches_boss_in_the_grading_profile(hw02_files, tmp_path, run_env):
-    work = run_at_expected_tier("hw02", "reference", *hw02_files, tmp_path)
-    # a sequence model's leftover errors are mostly at boundaries between successive phones
-    assert _questions(work, hw02_files[1])["confused_pairs"] >= 0.6
-
-
-@pytest.mark.slow
-def test_template_scores_simple_but_not_medium(hw02_files, tmp_path, run_env):
-    work = run_at_expected_tier("hw02", "template", *hw02_files, tmp_path)
-    # a frame-wise model confuses phones of the same confusable group
-    assert _questions(work, hw02_files[1])["confused_pairs"] >= 0.6
+def test_template_is_simple_on_held_out_seeds(tmp_path_factory, tmp_path, run_env):
+    score, work = run_held_out("hw02", "template", tmp_path_factory, tmp_path)
+    # the untouched template earns no report question
+    points = report_questions("hw02", work, held_out_data("hw02", tmp_path_factory)[1])
+    assert set(points) == {"q1_depth_vs_width", "q2_dropout"} and not any(points.values()), points
     # model_path holds what the markdown says: the best epoch's plain state_dict, which the
     # official `model.load_state_dict(torch.load(model_path))` reads
     state = torch.load(work / "model.ckpt", weights_only=True)
@@ -263,5 +376,5 @@ def test_course_grade_runs_both_in_the_sandbox(tmp_path, hw02_files):
     ref, tpl = rows["reference"], rows["template"]
     assert (ref["status"], ref["public_tier"], ref["private_tier"]) == ("ok", "boss", "boss"), ref
     assert (tpl["status"], tpl["private_tier"]) == ("ok", "simple"), tpl
-    assert ref["report_concat_feat"] == "1.0", ref
-    assert tpl["report_concat_feat"] == "1.0", tpl
+    assert (ref["report_q1_depth_vs_width"], ref["report_q2_dropout"]) == ("1.0", "1.0"), ref
+    assert (tpl["report_q1_depth_vs_width"], tpl["report_q2_dropout"]) == ("0.0", "0.0"), tpl
