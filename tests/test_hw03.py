@@ -11,6 +11,8 @@ import course_datasets.hw03_food11 as generator
 import numpy as np
 import pandas as pd
 import pytest
+import torch
+import torch.nn.functional as F
 from homework_e2e import (
     check_calibration,
     check_generator_matches_registry,
@@ -19,18 +21,25 @@ from homework_e2e import (
     check_template_is_built,
     generate,
     grade_with_cli,
+    held_out_data,
     notebooks,
     report_questions,
-    run_at_expected_tier,
     run_graded,
+    run_held_out,
 )
 from PIL import Image
 
 import course_utils.transforms as transforms
+from course_utils.authoring import strip_solution
 from course_utils.data import resolve
 from course_utils.data.hw03 import SchemaError, check_food11, food_files, label_of
-from course_utils.grading.questions import close
-from course_utils.grading.questions_hw03 import probe_inputs
+from course_utils.grading.questions import check_report, close
+from course_utils.grading.questions_hw03 import (
+    expected_outputs,
+    expected_residual_output,
+    probe_inputs,
+    residual_parameters,
+)
 
 N_CLASSES = 11
 N_TEST = generator.N_TEST  # 550: more than the 220 first planned, so that each half is stable
@@ -156,25 +165,155 @@ def test_template_is_the_official_sample():
     template = notebooks("hw03")[1]
     source = "\n".join(c.source for c in template.cells if c.cell_type == "code")
     for official in ("transforms.Resize((img_size, img_size))", "transforms.ToTensor()",
-                     "class FoodDataset(Dataset):",
+                     "class FoodDataset(Dataset):", "im = self.transform(im)",
                      'label = int(fname.split("/")[-1].split("_")[0])',
                      "nn.Conv2d(ch(512), ch(512), 3, 1, 1)", "nn.Linear(ch(512), 11)",
                      "torch.optim.Adam(model.parameters(), lr=learning_rate, weight_decay=1e-5)",
-                     "learning_rate = 0.0003",
+                     "learning_rate = 0.0003", "gpu=3)  # TODO: train longer",
                      "patience = 300", "augment = nn.Identity()", "Model = Classifier",
+                     "optimizer.zero_grad()", "loss.backward()",
+                     "grad_norm = nn.utils.clip_grad_norm_(model.parameters(), max_norm=10)",
+                     "if valid_acc > best_acc:",
+                     "torch.save(model.state_dict(), save_path)",
+                     "if stale > patience:",
+                     'model_best.load_state_dict(torch.load(f"{_exp_name}_fold{fold}_best.ckpt"))',
+                     # the report questions' cells, as in the official notebook
+                     "# You need to add some transforms here.", "transforms.Resize((128, 128)),",
+                     "class Residual_Network(nn.Module):", "nn.Linear(256* 32* 32, 256),",
+                     "x2 = self.cnn_layer2(x1)\n\n        x2 = self.relu(x2)",
                      'def pad4(i):', 'df.to_csv(out_dir / "submission.csv",index = False)'):
         assert official in source, official
-    assert "ResidualClassifier" not in source and "course_utils.fit(" in source
+    for gone in ("ResidualClassifier", "course_utils.fit(", "self.cache", "x2 + x1",
+                 "RandomRotation(", "RandomAffine("):
+        assert gone not in source, gone
     for stub in ("mixup", "tta_aggregate", "ensemble_logits", "ensemble_vote",
-                 "cross_validation_splits", "soft_cross_entropy"):
+                 "cross_validation_splits", "soft_cross_entropy", "view"):
         assert f"def {stub}(" in source
-    assert source.count("raise NotImplementedError") == 6
+    assert source.count("raise NotImplementedError") == 7
+
+
+def test_template_shows_the_official_hints_only():
+    """The recipe of the ladder is reference-only; the template has the slides' hints and
+    the report questions word for word."""
+    reference, template = notebooks("hw03")
+    text = "\n".join(c.source for c in template.cells if c.cell_type == "markdown")
+    for official in ("Training Augmentation + Model Design + Test Time Augmentation + Train "
+                     "Looonger",
+                     "Final Prediction = avg_train_tfm_pred * 0.5 + test_tfm_pred * 0.5",
+                     "Your train_tfm must be capable of producing 5+ different results when given "
+                     "an identical image multiple times.",
+                     "Your  train_tfm in the report can be different from train_tfm in your "
+                     "training code.", "You should only modify the forward part of the model",
+                     "# Q2. Residual Implementation"):
+        assert official in text, official
+    for recipe in ("any rotation", "RandomRGBShift", "cosine schedule", "weighted 0.4",
+                   "mirrored, stronger colour"):
+        assert recipe not in text, recipe
+    assert any("reference-only" in c.metadata.get("tags", []) and "any rotation" in c.source
+               for c in reference.cells)
+
+
+def _cell(which: str, grade_id: str) -> str:
+    reference, template = notebooks("hw03")
+    nb = reference if which == "reference" else template
+    return next(c.source for c in nb.cells
+                if c.metadata.get("course", {}).get("grade_id") == grade_id)
+
+
+def test_food_dataset_applies_the_transform_on_every_call(hw03_files):
+    """Q1 needs it: a random train_tfm gives a new variant of an image in every epoch."""
+    template = notebooks("hw03")[1]
+    source = next(c.source for c in template.cells if "class FoodDataset" in c.source)
+    namespace = {"Dataset": torch.utils.data.Dataset, "os": os, "Image": Image,
+                 "test_tfm": None}
+    exec(source, namespace)
+    tfm = transforms.Compose([transforms.RandomRotation(180), transforms.Resize((32, 32)),
+                              transforms.ToTensor()])
+    dataset = namespace["FoodDataset"](str(hw03_files[0] / "food11" / "training"), tfm=tfm)
+    torch.manual_seed(0)
+    first, again = dataset[0], dataset[0]
+    assert first[1] == again[1] == 0 and not torch.equal(first[0], again[0])
 
 
 def test_parameters_roles_and_calibration():
     check_parameters_cell("hw03", ("IMG_SIZE", "WIDTH"))
-    check_roles("hw03", {"transforms", "model", "tricks", "config"})
+    check_roles("hw03", {"transforms", "model", "tricks", "config", "report_q1", "report_q2"})
     check_calibration("hw03")
+
+
+# ---- the report questions: each can fail, and says why ---------------------------------------
+
+def _export_namespace(which: str) -> dict:
+    """The export cell's q1/q2 helpers and the notebook's train_tfm and Residual_Network."""
+    export = _cell("template", "export")
+    helpers = export[export.index("def probe("):export.index("\ng = torch.Generator()")]
+    prepare = (lambda s: s) if which == "reference" else strip_solution
+    namespace = {"torch": torch, "np": np, "math": __import__("math"), "F": F, "Image": Image,
+                 "transforms": transforms}
+    for grade_id in ("report_q1", "report_q2"):
+        exec(prepare(_cell(which, grade_id)), namespace)
+    exec(helpers, namespace)
+    return namespace
+
+
+def _grade(name: str, report: dict) -> tuple[float, str]:
+    answer = check_report("hw03", [name], json.loads(json.dumps(report)), Path("."))[0]
+    return answer.points, answer.detail
+
+
+def test_q1_counts_different_results_of_train_tfm():
+    q1 = _export_namespace("template")
+    report = {"q1_train_tfm": q1["probe"](q1["q1_train_tfm"], q1["train_tfm"])}
+    assert _grade("train_tfm", report) == (
+        0.0, "only 1 different result(s) of 10 calls on one image; 5+ are needed: add random "
+             "transforms to train_tfm")
+    reference = _export_namespace("reference")
+    report = {"q1_train_tfm": reference["probe"](reference["q1_train_tfm"],
+                                                 reference["train_tfm"])}
+    assert _grade("train_tfm", report)[0] == 1.0
+    noisy = transforms.Compose([transforms.Resize((64, 64)), transforms.ToTensor(),
+                                transforms.Lambda(lambda x: x + 1e-3 * torch.randn_like(x))])
+    assert _grade("train_tfm", {"q1_train_tfm": q1["probe"](q1["q1_train_tfm"], noisy)})[0] == 0
+    no_tensor = transforms.Compose([transforms.RandomRotation(90)])
+    points, detail = _grade("train_tfm", {"q1_train_tfm": q1["probe"](q1["q1_train_tfm"],
+                                                                      no_tensor)})
+    assert points == 0 and "ToTensor()" in detail
+    assert _grade("train_tfm", {})[0] == 0
+
+
+def test_q2_compares_residual_network_with_the_graph():
+    template = _export_namespace("template")
+    report = {"q2_residual_network": template["probe"](template["q2_residual_network"],
+                                                       template["Residual_Network"])}
+    points, detail = _grade("residual_network", report)
+    assert points == 0 and "differs" in detail
+    reference = _export_namespace("reference")
+    good = reference["probe"](reference["q2_residual_network"], reference["Residual_Network"])
+    assert _grade("residual_network", {"q2_residual_network": good}) == (
+        1.0, "Residual_Network's output matches the graph's residual connections")
+    assert close(good["output"]["output"], expected_residual_output().tolist(), atol=1e-3)
+    assert sorted((n, tuple(s)) for n, s in good["output"]["parameters"]) == sorted(
+        (n, tuple(s)) for n, s in residual_parameters())
+    renamed = json.loads(json.dumps(good))
+    renamed["output"]["parameters"][0][0] = "conv_in.weight"
+    points, detail = _grade("residual_network", {"q2_residual_network": renamed})
+    assert points == 0 and "modify only its forward part" in detail
+    points, detail = _grade("residual_network", {"q2_residual_network": {"error": "TypeError"}})
+    assert points == 0 and "raised" in detail
+
+
+@pytest.mark.parametrize("name", ["mixup", "soft_cross_entropy", "tta_aggregate",
+                                  "ensemble_logits", "ensemble_vote"])
+def test_probe_questions_fail_on_a_stub_and_a_wrong_answer(name):
+    expected = expected_outputs()[name]
+    assert _grade(name, {"probes": {name: {"output": expected}}})[0] == 1.0
+    points, detail = _grade(name, {"probes": {name: {"error": "NotImplementedError: TODO"}}})
+    assert points == 0 and "raised NotImplementedError" in detail
+    wrong = (np.asarray(expected[0]) + 1).tolist() if name == "mixup" else \
+        (np.asarray(expected) + 1).tolist()
+    wrong = [wrong, expected[1]] if name == "mixup" else wrong
+    points, detail = _grade(name, {"probes": {name: {"output": wrong}}})
+    assert points == 0 and "differs" in detail
 
 
 # ---- end to end: papermill in the grading profile -------------------------------------------
@@ -189,19 +328,20 @@ def _questions(work, key) -> dict[str, float]:
 
 
 @pytest.mark.slow
-def test_reference_reaches_boss_in_the_grading_profile(hw03_files, tmp_path, run_env):
-    work = run_at_expected_tier("hw03", "reference", *hw03_files, tmp_path)
-    assert set(_questions(work, hw03_files[1]).values()) == {1.0}  # probes and curves
+def test_reference_reaches_strong_on_held_out_seeds(tmp_path_factory, tmp_path, run_env):
+    score, work = run_held_out("hw03", "reference", tmp_path_factory, tmp_path)
+    key_dir = held_out_data("hw03", tmp_path_factory)[1]
+    assert set(_questions(work, key_dir).values()) == {1.0}  # Q1, Q2 and the probes
     assert len(json.loads((work / "report.json").read_text())["train_loss"]) > 1  # one per fold
 
 
 @pytest.mark.slow
-def test_template_scores_simple_but_not_medium(hw03_files, tmp_path, run_env):
-    work = run_at_expected_tier("hw03", "template", *hw03_files, tmp_path)
+def test_template_is_simple_on_held_out_seeds(tmp_path_factory, tmp_path, run_env):
+    score, work = run_held_out("hw03", "template", tmp_path_factory, tmp_path)
     report = json.loads((work / "report.json").read_text())
     assert all("NotImplementedError" in p["error"] for p in report["probes"].values())
-    points = _questions(work, hw03_files[1])
-    assert points.pop("loss_curves") == 1.0 and set(points.values()) == {0.0}
+    key_dir = held_out_data("hw03", tmp_path_factory)[1]
+    assert set(_questions(work, key_dir).values()) == {0.0}  # every report question
     assert len(report["train_loss"]) == 1
 
 
@@ -209,7 +349,7 @@ def test_template_scores_simple_but_not_medium(hw03_files, tmp_path, run_env):
 @pytest.mark.parametrize("which", ["reference", "template"])
 def test_fast_dev_run_is_a_seconds_long_smoke_run(hw03_files, tmp_path, run_env, which):
     _, seconds, work = run_graded("hw03", which, *hw03_files, tmp_path, FAST_DEV_RUN=True)
-    assert seconds < 30
+    assert seconds < 60
     report = json.loads((work / "report.json").read_text())
     assert all(curve[-1] < curve[0] for curve in report["train_loss"])  # it learns a little
     submission = pd.read_csv(work / "submission.csv", dtype=str)
@@ -223,5 +363,5 @@ def test_course_grade_runs_both_in_the_sandbox(tmp_path, hw03_files):
     ref, tpl = rows["reference"], rows["template"]
     assert (ref["status"], ref["public_tier"], ref["private_tier"]) == ("ok", "boss", "boss"), ref
     assert (tpl["status"], tpl["private_tier"]) == ("ok", "simple"), tpl
-    assert ref["report_mixup"] == "1.0" and ref["report_ensemble_vote"] == "1.0", ref
-    assert tpl["report_mixup"] == "0.0", tpl
+    for question in ("train_tfm", "residual_network", "mixup", "ensemble_vote"):
+        assert (ref[f"report_{question}"], tpl[f"report_{question}"]) == ("1.0", "0.0"), question

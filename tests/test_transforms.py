@@ -61,3 +61,53 @@ def test_center_crop_normalize_grayscale_flip_lambda():
     assert np.array_equal(np.asarray(flipped), np.asarray(image())[:, ::-1])
     assert transforms.RandomHorizontalFlip(p=0.0)(image()) is not None
     assert transforms.Lambda(lambda im: im.size)(image()) == (40, 30)
+
+
+RANDOM = {
+    "RandomHorizontalFlip": transforms.RandomHorizontalFlip(),
+    "RandomVerticalFlip": transforms.RandomVerticalFlip(),
+    "RandomRotation": transforms.RandomRotation(30),
+    "RandomAffine": transforms.RandomAffine(20, translate=(0.1, 0.1), scale=(0.8, 1.2)),
+    "RandomResizedCrop": transforms.RandomResizedCrop(24, scale=(0.5, 1.0)),
+    "ColorJitter": transforms.ColorJitter(0.4, 0.4, 0.4, 0.1),
+    "RandomGrayscale": transforms.RandomGrayscale(0.5),
+    "RandomApply": transforms.RandomApply([transforms.RandomRotation(30)], p=0.5),
+}
+
+
+@pytest.mark.parametrize("name", RANDOM)
+def test_random_transforms_vary_and_follow_torch_manual_seed(name):
+    """Each call gives a new variant of the same image, and the torch seed repeats them."""
+    tfm = transforms.Compose([RANDOM[name], transforms.Resize((24, 24)), transforms.ToTensor()])
+
+    def outputs(seed, n=12):
+        torch.manual_seed(seed)
+        return [tfm(image()) for _ in range(n)]
+
+    first, again = outputs(0), outputs(0)
+    assert all(torch.equal(a, b) for a, b in zip(first, again, strict=True))
+    distinct = {tuple(x.flatten().tolist()) for x in first}
+    assert len(distinct) >= 2
+    assert all(x.shape == (3, 24, 24) for x in first)
+
+
+def test_random_transforms_keep_torchvision_semantics():
+    im = image()
+    torch.manual_seed(1)
+    assert transforms.RandomRotation((90, 90), expand=True)(im).size == (30, 40)
+    assert transforms.RandomRotation(0)(im).tobytes() == im.tobytes()
+    assert transforms.RandomAffine(0)(im).tobytes() == im.tobytes()
+    shifted = np.asarray(transforms.RandomAffine(0, translate=(0.25, 0))(im))[:, :, 0]
+    assert not np.array_equal(shifted, np.asarray(im)[:, :, 0])  # moved sideways
+    crop = transforms.RandomResizedCrop((10, 20))
+    assert crop(im).size == (20, 10)
+    for _ in range(20):
+        top, left, h, w = crop.box(40, 30)
+        assert 0 <= top and top + h <= 30 and 0 <= left and left + w <= 40
+    assert transforms.ColorJitter()(im).tobytes() == im.tobytes()  # no jitter asked: unchanged
+    gray = np.asarray(transforms.RandomGrayscale(p=1.0)(im))
+    assert gray.shape == (30, 40, 3) and np.array_equal(gray[:, :, 0], gray[:, :, 1])
+    with pytest.raises(ValueError, match="hue"):
+        transforms.ColorJitter(hue=0.7)
+    with pytest.raises(ValueError, match="brightness"):
+        transforms.ColorJitter(brightness=-1)
