@@ -17,14 +17,16 @@ from homework_e2e import (
     check_roles,
     check_template_is_built,
     generate,
+    held_out_data,
     notebooks,
-    run_at_expected_tier,
+    report_questions,
     run_graded,
+    run_held_out,
 )
 
 from course_utils.data import read_covid, resolve
-from course_utils.grading import TIERS, load_config
-from course_utils.grading.calibrate import check_ladder, thresholds
+from course_utils.grading.questions import check_report
+from course_utils.grading.questions_hw01 import KEY_FILE, ridge_mse
 
 LAGS = [53, 69, 85, 101]
 
@@ -48,6 +50,15 @@ def test_answers_go_only_to_the_answer_folder(hw01_files):
     test = pd.read_csv(data / "covid.test.csv")
     assert list(answers.columns) == ["id", "tested_positive"]
     assert answers["id"].tolist() == test["id"].tolist() == list(range(len(test)))
+    # the grader's copy of every row, for the report question: the same values as the files
+    full = pd.read_csv(key / KEY_FILE)
+    train = pd.read_csv(data / "covid.train.csv")
+    assert list(full.columns) == ["split", *train.columns]
+    mine = full[full["split"] == "train"].drop(columns="split").reset_index(drop=True)
+    pd.testing.assert_frame_equal(mine, train, check_dtype=False)
+    theirs = full[full["split"] == "test"].reset_index(drop=True)
+    assert np.allclose(theirs[test.columns].to_numpy(float), test.to_numpy(float))
+    assert np.allclose(theirs["tested_positive.4"], answers["tested_positive"])
 
 
 def test_files_have_the_official_header_and_shapes(hw01_files):
@@ -59,7 +70,7 @@ def test_files_have_the_official_header_and_shapes(hw01_files):
     test_header = (data / "covid.test.csv").read_text().splitlines()[0].split(",")
     assert test_header == header[:-1]
     train, test = pd.read_csv(data / "covid.train.csv"), pd.read_csv(data / "covid.test.csv")
-    assert 700 <= len(train) <= 900 and 250 <= len(test) <= 350
+    assert 700 <= len(train) <= 900 and 500 <= len(test) <= 700
     assert train.shape[1] == 118 and test.shape[1] == 117
     assert [train.columns[i] for i in LAGS] == [
         "tested_positive", "tested_positive.1", "tested_positive.2", "tested_positive.3"]
@@ -86,21 +97,30 @@ def test_rows_are_sliding_windows_per_state(hw01_files):
     rows, states = generator.windows()
     for s in range(len(generator.STATES)):
         mine = rows[states == s, 37:]
-        assert np.array_equal(mine[1:, :64], mine[:-1, 16:])
+        starts = {tuple(r[:64]) for r in mine}
+        assert sum(tuple(r[16:]) in starts for r in mine) == len(mine) - 1  # one chain of days
 
 
-def test_the_lags_and_the_illness_features_carry_the_signal(hw01_files):
-    train = pd.read_csv(hw01_files[0] / "covid.train.csv")
-    corr = train.corr()["tested_positive.4"].abs()
+@pytest.mark.parametrize("seed", [generator.SEED, generator.SEED + 1, generator.SEED + 2])
+def test_statistics_are_those_of_the_real_files(seed, tmp_path):
+    """Measured on the official covid.train.csv: target mean 9.8, sd 6.4; day-to-day change sd
+    1.1, barely autocorrelated; illness columns correlated 0.86-0.9 with the target; id 0.26."""
+    generator.generate(tmp_path, seed=seed)
+    train = pd.read_csv(tmp_path / "covid.train.csv")
+    y = train["tested_positive.4"]
+    assert 8 < y.mean() < 12 and 5 < y.std() < 7.5
+    change = y - train["tested_positive.3"]
+    before = train["tested_positive.3"] - train["tested_positive.2"]
+    assert 0.8 < change.std() < 1.4 and abs(np.corrcoef(change, before)[0, 1]) < 0.3
+    corr = train.corr()["tested_positive.4"]
     assert (corr.iloc[LAGS] > 0.9).all()
-    assert corr[["hh_cmnty_cli.4", "cli.4"]].min() > 0.8
-    noise = ["work_outside_home", "shop", "spent_time", "large_event", "depressed"]
-    assert corr[[f"{n}.4" for n in noise]].max() < 0.3
-    # ili hides from a correlation ranking, but its daily change follows the cases' change
-    change = np.corrcoef(train["ili.4"] - train["ili.3"],
-                         train["tested_positive.4"] - train["tested_positive.3"])[0, 1]
-    assert corr["ili.4"] < 0.5 and change > 0.7
-    assert corr["id"] > 0.8  # the trap: rows in date order during a rising wave
+    assert corr[["cli.4", "ili.4", "hh_cmnty_cli.4", "nohh_cmnty_cli.4"]].min() > 0.6
+    assert 0.1 < corr["id"] < 0.5  # rows roughly in date order, as in the official files
+    noise = ["wearing_mask", "spent_time", "travel_outside_state"]
+    assert corr[[f"{n}.4" for n in noise]].abs().max() < 0.3
+    states = train.iloc[:, 1:38].to_numpy().argmax(axis=1)
+    level = y.groupby(states).mean()
+    assert level.std() > 3  # large differences between states
 
 
 def test_loader_reads_the_mini_files_like_the_official_code(tmp_path, monkeypatch):
@@ -131,7 +151,16 @@ def test_template_is_the_official_sample():
                      "'select_all': True", "'learning_rate': 1e-5", "'batch_size': 256", sgd,
                      "feat_idx = [0,1,2,3,4] # TODO", "writer.writerow(['id', 'tested_positive'])"):
         assert official in source, official
-    assert "course_utils.fit(" in source and "for x, y in" not in source  # no re-typed loop
+    for official in ("optimizer.zero_grad()", "loss.backward()", "optimizer.step()",
+                     "torch.save(model.state_dict(), config['save_path'])",
+                     "if mean_valid_loss < best_loss:",
+                     "if early_stop_count >= config['early_stop']:"):
+        assert official in source, official  # the official loop, in sight
+    assert "course_utils.fit(" not in source
+    hints = "\n".join(c.source for c in template.cells if c.cell_type == "markdown")
+    for hint in ("Feature selection", "Different model architectures and optimizers",
+                 "L2 regularization and try more parameters"):
+        assert hint in hints, hint
 
 
 def test_parameters_roles_and_calibration():
@@ -140,45 +169,72 @@ def test_parameters_roles_and_calibration():
     check_calibration("hw01")
 
 
-def _scores(simple, medium, strong, boss):
-    return {t: {seed: {"public": s, "private": s} for seed, s in enumerate(runs)}
-            for t, runs in zip(TIERS, (simple, medium, strong, boss), strict=True)}
+# ---- the report question --------------------------------------------------------------------
+
+def _report(columns):
+    return {"assignment": "hw01", "selected_features": columns}
 
 
-def test_calibration_rejects_a_ladder_that_does_not_separate():
-    config = load_config("hw01")
-    good = _scores([3.0, 2.6], [1.2, 1.1], [0.7, 0.65], [0.4, 0.38])
-    assert check_ladder(config, good, thresholds(config, good), constant=50.0) == []
-    overlap = _scores([3.0, 1.1], [1.2, 1.1], [0.7, 0.65], [0.4, 0.38])
-    problems = check_ladder(config, overlap, thresholds(config, overlap))
-    assert any("reaches medium" in p for p in problems)
-    reach = _scores([3.0, 2.6], [1.2, 0.72], [0.7, 0.65], [0.4, 0.38])
-    assert [p for p in check_ladder(config, reach, thresholds(config, reach))
-            if "reaches strong" in p]
-    wide = _scores([1.9, 1.9], [1.2, 0.2], [0.15, 0.14], [0.08, 0.07])
-    problems = check_ladder(config, wide, thresholds(config, wide))
-    assert len(problems) == 1 and "not wider than the seed spread" in problems[0]
-    dead = _scores([3.0, 40.0], [1.2, 1.1], [0.7, 0.65], [0.4, 0.38])
-    assert any("did not learn" in p for p in check_ladder(config, dead, thresholds(config, dead),
-                                                          constant=50.0))
+def test_selected_features_earns_nothing_for_all_columns_and_says_why(hw01_files):
+    key = hw01_files[1]
+    names = list(pd.read_csv(hw01_files[0] / "covid.train.csv").columns[:-1])
+    answer, = check_report("hw01", ["selected_features"], _report(names), key)
+    assert answer.points == 0 and "all 117 columns" in answer.detail
+
+
+def test_selected_features_rewards_a_selection_that_predicts_better(hw01_files):
+    key = hw01_files[1]
+    names = list(pd.read_csv(hw01_files[0] / "covid.train.csv").columns[:-1])
+    illness = [f"{f}{s}" for f in ("cli", "ili", "hh_cmnty_cli", "nohh_cmnty_cli")
+               for s in ("", ".1", ".2", ".3", ".4")]
+    lags = ["tested_positive", "tested_positive.1", "tested_positive.2", "tested_positive.3"]
+    full = pd.read_csv(key / KEY_FILE)
+    assert ridge_mse(full, lags + illness) < 0.95 * ridge_mse(full, names)
+    answer, = check_report("hw01", ["selected_features"], _report(lags + illness), key)
+    assert answer.points > 0.5, answer.detail
+    # a selection that throws the signal away scores 0, with the numbers as the reason
+    bad = ["id", "wearing_mask", "shop"]
+    answer, = check_report("hw01", ["selected_features"], _report(bad), key)
+    assert answer.points == 0 and "test MSE" in answer.detail and "`id` is a row number" in \
+        answer.detail
+
+
+@pytest.mark.parametrize("report, reason", [
+    ({}, "has no 'selected_features'"),
+    ({"selected_features": []}, "non-empty list"),
+    ({"selected_features": [3, 4]}, "non-empty list"),
+    ({"selected_features": ["cli", "no_such_column"]}, "no_such_column"),
+])
+def test_selected_features_fails_with_a_reason(hw01_files, report, reason):
+    answer, = check_report("hw01", ["selected_features"], report, hw01_files[1])
+    assert answer.points == 0 and reason in answer.detail
+
+
+def test_selected_features_needs_the_graders_copy(tmp_path):
+    answer, = check_report("hw01", ["selected_features"], _report(["cli"]), tmp_path)
+    assert answer.points == 0 and KEY_FILE in answer.detail
 
 
 # ---- end to end: papermill in the grading profile -------------------------------------------
 
 @pytest.mark.slow
-def test_reference_reaches_boss_in_the_grading_profile(hw01_files, tmp_path, run_env):
-    work = run_at_expected_tier("hw01", "reference", *hw01_files, tmp_path)
+def test_reference_reaches_strong_on_held_out_seeds(tmp_path_factory, tmp_path, run_env):
+    _, work = run_held_out("hw01", "reference", tmp_path_factory, tmp_path)
     report = json.loads((work / "report.json").read_text())
     assert "tested_positive.3" in report["selected_features"] and "id" not in report[
         "selected_features"]
     losses = report["train_loss"]
     assert all(math.isfinite(v) for v in losses + report["valid_loss"]) and losses[-1] < losses[0]
+    key = held_out_data("hw01", tmp_path_factory)[1]
+    assert all(p > 0 for p in report_questions("hw01", work, key).values())
 
 
 @pytest.mark.slow
-def test_template_scores_simple_but_not_medium(hw01_files, tmp_path, run_env):
-    work = run_at_expected_tier("hw01", "template", *hw01_files, tmp_path)
+def test_template_is_simple_on_held_out_seeds(tmp_path_factory, tmp_path, run_env):
+    _, work = run_held_out("hw01", "template", tmp_path_factory, tmp_path)
     assert len(json.loads((work / "report.json").read_text())["selected_features"]) == 117
+    key = held_out_data("hw01", tmp_path_factory)[1]
+    assert set(report_questions("hw01", work, key).values()) == {0}
 
 
 @pytest.mark.slow
