@@ -33,6 +33,7 @@ import course_utils.transforms as transforms
 from course_utils.authoring import strip_solution
 from course_utils.data import resolve
 from course_utils.data.hw03 import SchemaError, check_food11, food_files, label_of
+from course_utils.grading import load_config
 from course_utils.grading.questions import check_report, close
 from course_utils.grading.questions_hw03 import (
     expected_outputs,
@@ -235,9 +236,24 @@ def test_food_dataset_applies_the_transform_on_every_call(hw03_files):
     assert first[1] == again[1] == 0 and not torch.equal(first[0], again[0])
 
 
-def test_parameters_roles_and_calibration():
+def test_parameters_and_roles():
     check_parameters_cell("hw03", ("IMG_SIZE", "WIDTH"))
     check_roles("hw03", {"transforms", "model", "tricks", "config", "report_q1", "report_q2"})
+
+
+def test_the_official_sample_is_simple():
+    config = load_config("hw03")
+    grading = Path(__file__).parents[1] / "homework" / "hw03" / "grading.json"
+    sample = json.loads(grading.read_text())["official_sample"]
+    assert sample["generator_version"] == generator.VERSION
+    assert config.tiers["simple"] <= min(sample["public"], sample["private"])
+    assert max(sample["public"], sample["private"]) < config.tiers["medium"]
+
+
+@pytest.mark.xfail(strict=True, reason="HW3 is not yet re-calibrated with the issue-11 protocol "
+                   "(10 seeds x 3 data seeds): its single-model rungs vary too much across data "
+                   "seeds for the ladder to separate; see homework/hw03/INSTRUCTOR.md")
+def test_calibration():
     check_calibration("hw03")
 
 
