@@ -1,8 +1,10 @@
-"""course_utils.seq2seq: the fairseq stand-in of HW05 (data, models, loss, schedule, search)."""
+"""course_utils.seq2seq: the fairseq stand-in of HW05 (data, task, Transformer, beam search)."""
 
 from __future__ import annotations
 
 import itertools
+import math
+from argparse import Namespace
 
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ from course_utils import seq2seq
 from course_utils.models.decoding import greedy_search
 
 
-def test_dictionary_has_fairseq_special_symbols_and_round_trips():
+def test_dictionary_has_fairseq_special_symbols_and_round_trips(tmp_path):
     d = seq2seq.Dictionary.build(["▁a ▁b ▁a", "▁c ▁a"])
     assert d.symbols[:4] == ["<s>", "<pad>", "</s>", "<unk>"]
     assert (d.pad(), d.eos(), d.unk()) == (1, 2, 3)
@@ -21,6 +23,11 @@ def test_dictionary_has_fairseq_special_symbols_and_round_trips():
     ids = d.encode_line("▁a ▁zzz ▁c")
     assert ids.tolist()[-1] == d.eos() and ids.tolist()[1] == d.unk()
     assert d.string(ids.tolist()) == "▁a ▁c"
+    assert d.string(ids, "sentencepiece") == "a c"
+    d.save(tmp_path / "dict.txt")
+    assert seq2seq.Dictionary.load(tmp_path / "dict.txt").symbols == d.symbols
+    with pytest.raises(ValueError, match="post_process"):
+        d.string(ids, "bpe@@")
 
 
 def test_batches_cover_every_sentence_once_within_max_tokens():
@@ -36,62 +43,127 @@ def test_batches_cover_every_sentence_once_within_max_tokens():
     assert all(np.array_equal(a, b) for a, b in zip(batches, again, strict=True))
 
 
-def test_collate_shifts_the_target_right_after_eos():
-    batch = seq2seq.collate([torch.tensor([5, 6, 2]), torch.tensor([7, 2])],
-                            [torch.tensor([8, 9, 10, 2]), torch.tensor([11, 2])])
-    assert batch["src"].tolist() == [[5, 6, 2], [7, 2, 1]]
-    assert batch["target"].tolist() == [[8, 9, 10, 2], [11, 2, 1, 1]]
-    assert batch["prev"].tolist() == [[2, 8, 9, 10], [2, 11, 2, 1]]
+def test_collate_is_fairseqs_sample_with_the_target_shifted_after_eos():
+    src = [torch.tensor([5, 6, 2]), torch.tensor([7, 2])]
+    tgt = [torch.tensor([8, 9, 10, 2]), torch.tensor([11, 2])]
+    sample = seq2seq.collate([0, 1], src, tgt)
+    assert sample["net_input"]["src_tokens"].tolist() == [[5, 6, 2], [7, 2, 1]]
+    assert sample["net_input"]["src_lengths"].tolist() == [3, 2]
+    assert sample["target"].tolist() == [[8, 9, 10, 2], [11, 2, 1, 1]]
+    assert sample["net_input"]["prev_output_tokens"][:, :2].tolist() == [[2, 8], [2, 11]]
+    assert sample["ntokens"] == 6 and sample["nsentences"] == 2
+    assert sample["id"].tolist() == [0, 1]
 
 
-def test_label_smoothed_loss_matches_torch_and_ignores_padding():
+def _task(tmp_path, pairs=((["▁a ▁b", "▁c"], ["▁x", "▁y ▁z"]),)):
+    d = seq2seq.Dictionary.build(["▁a ▁b ▁c ▁x ▁y ▁z"])
+    for k, (en, zh) in enumerate(pairs):
+        seq2seq.save_split(tmp_path, "train" if k == 0 else f"train{k}", "en", "zh",
+                           {"en": en, "zh": zh}, d)
+    return seq2seq.TranslationTask(tmp_path, "en", "zh")
+
+
+def test_task_combines_back_translated_splits_and_reads_both_directions(tmp_path):
+    task = _task(tmp_path, ((["▁a ▁b", "▁c"], ["▁x", "▁y ▁z"]), (["▁a"], ["▁z"])))
+    task.load_dataset("train", combine=True)
+    src, tgt = task.dataset("train")
+    assert len(src) == len(tgt) == 3
+    back = seq2seq.TranslationTask(tmp_path, "zh", "en")
+    back.load_dataset("train")
+    assert [t.tolist() for t in back.dataset("train")[0]] == [t.tolist() for t in tgt[:2]]
+    with pytest.raises(KeyError, match="load_dataset"):
+        task.dataset("valid")
+
+
+def test_epoch_iterator_advances_and_drops_too_long_pairs(tmp_path):
+    task = _task(tmp_path)
+    task.load_dataset("train")
+    itr = task.get_batch_iterator(task.dataset("train"), max_tokens=100, max_positions=(2, 5),
+                                  epoch=3)
+    assert itr.next_epoch_idx == 3
+    batches = itr.next_epoch_itr(shuffle=True)
+    assert itr.next_epoch_idx == 4
+    assert sorted(i for b in batches for i in b["id"].tolist()) == [1]  # "▁a ▁b </s>" is 3 long
+
+
+def test_sinusoidal_positions_are_fairseqs_table():
+    emb = seq2seq.SinusoidalPositionalEmbedding(8, padding_idx=1, init_size=1026)
+    assert emb.weights.shape == (1026, 8)  # the slides: torch.Size([1026, 256]) for 256
+    assert torch.all(emb.weights[1] == 0)  # padding
+    freq = math.exp(-math.log(10000) / 3)
+    assert emb.weights[5, 1] == pytest.approx(math.sin(5 * freq), abs=1e-6)
+    assert emb.weights[5, 5] == pytest.approx(math.cos(5 * freq), abs=1e-6)
+    tokens = torch.tensor([[7, 7, 2, 1]])
+    assert torch.equal(emb(tokens)[0, 0], emb.weights[2])  # the first position is pad + 1
+    assert torch.all(emb(tokens)[0, 3] == 0)
+
+
+def _arch(**extra) -> Namespace:
+    settings = dict(encoder_embed_dim=16, encoder_ffn_embed_dim=32, encoder_layers=1,
+                    decoder_embed_dim=16, decoder_ffn_embed_dim=32, decoder_layers=1,
+                    share_decoder_input_output_embed=True, dropout=0.0,
+                    encoder_attention_heads=2, decoder_attention_heads=2)
+    args = Namespace(**{**settings, **extra})
+    return seq2seq.base_architecture(args)
+
+
+def _transformer(args, vocab=12):
+    d = seq2seq.Dictionary(str(i) for i in range(vocab - 4))
+    enc = seq2seq.TransformerEncoder(args, d, torch.nn.Embedding(vocab, 16, 1))
+    dec = seq2seq.TransformerDecoder(args, d, torch.nn.Embedding(vocab, 16, 1))
+    return seq2seq.FairseqEncoderDecoderModel(enc, dec)
+
+
+@pytest.mark.parametrize("setting", [dict(share_all_embeddings=True), dict(encoder_layerdrop=0.1),
+                                     dict(adaptive_input=True), dict(decoder_output_dim=8),
+                                     dict(no_such_option=1)])
+def test_transformer_refuses_options_it_would_ignore(setting):
+    with pytest.raises(NotImplementedError):
+        _transformer(_arch(**setting))
+
+
+def test_transformer_honours_its_options():
     torch.manual_seed(0)
-    lprobs = F.log_softmax(torch.randn(3, 5, 11), dim=-1)
-    target = torch.randint(2, 11, (3, 5))
-    target[0, 3:] = 1
-    loss = seq2seq.LabelSmoothedCrossEntropyCriterion(0.1, ignore_index=1)(lprobs, target)
-    expected = F.nll_loss(lprobs.reshape(-1, 11), target.reshape(-1), ignore_index=1,
-                          reduction="sum") * 0.9 - 0.1 / 11 * lprobs.sum(-1)[target != 1].sum()
-    assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
-    torch_ce = F.cross_entropy(lprobs.reshape(-1, 11), target.reshape(-1), ignore_index=1,
-                               reduction="sum", label_smoothing=0.1)
-    assert loss.item() == pytest.approx(torch_ce.item(), rel=1e-5)
+    src, prev = torch.tensor([[5, 6, 7, 2]]), torch.tensor([[2, 8, 9]])
+    base = _transformer(_arch())
+    out = base.decoder(prev, base.encoder(src))[0]
+    assert out.shape == (1, 3, 12)
+    # causal: the first position does not see the later ones
+    changed = base.decoder(torch.tensor([[2, 8, 4]]), base.encoder(src))[0]
+    assert torch.allclose(out[:, :2], changed[:, :2], atol=1e-6)
+    pre = _transformer(_arch(encoder_normalize_before=True, decoder_normalize_before=True))
+    assert pre.encoder.layer_norm is not None and base.encoder.layer_norm is None
+    learned = _transformer(_arch(decoder_learned_pos=True, max_target_positions=4))
+    assert learned.decoder.embed_positions.weights.shape == (6, 16)
+    with pytest.raises(ValueError, match="max positions"):
+        learned.decoder(torch.tensor([[2, 8, 9, 4, 5]]), learned.encoder(src))
+    gelu = _transformer(_arch(activation_fn="gelu"))
+    assert gelu.encoder.layers[0].activation_fn is F.gelu
+    with pytest.raises(ValueError, match="activation_fn"):
+        _transformer(_arch(activation_fn="swish"))
+    unshared = _transformer(_arch(share_decoder_input_output_embed=False))
+    assert unshared.decoder.output_projection.weight is not unshared.decoder.embed_tokens.weight
+    assert base.decoder.output_projection.weight is base.decoder.embed_tokens.weight
 
 
-def test_inverse_sqrt_schedule_warms_up_then_decays():
-    rates = [seq2seq.inverse_sqrt_lr(s, 64, 2.0, 100) for s in range(1, 1000)]
-    peak = int(np.argmax(rates)) + 1
-    assert peak == 100 and rates[49] == pytest.approx(rates[99] / 2)
-    assert rates[399] == pytest.approx(rates[99] / 2)  # 1/sqrt(step) after the warm-up
+class TableEncoder(seq2seq.FairseqEncoder):
+    def forward(self, src_tokens, **unused):
+        return (src_tokens,)
+
+    def reorder_encoder_out(self, encoder_out, new_order):
+        return (encoder_out[0].index_select(0, new_order),)
 
 
-@pytest.mark.parametrize("p", [1.0, 2.0, 3.0])
-def test_grad_norm_is_what_clip_grad_norm_returns(p):
-    torch.manual_seed(1)
-    params = [torch.zeros(3, 4, requires_grad=True), torch.zeros(5, requires_grad=True)]
-    for q in params:
-        q.grad = torch.randn_like(q)
-    expected = torch.nn.utils.clip_grad_norm_(params, float("inf"), norm_type=p)
-    assert seq2seq.grad_norm([q.grad for q in params], p) == pytest.approx(float(expected))
+class TableDecoder(seq2seq.FairseqIncrementalDecoder):
+    """Next-token log-probabilities from table[position, previous token]."""
 
-
-class TableModel(torch.nn.Module):
-    """A 'model' whose next-token log-probabilities come from table[position, previous token]."""
-
-    def __init__(self, table: torch.Tensor):
-        super().__init__()
+    def __init__(self, table):
+        super().__init__(None)
         self.table = table
 
-    def encode(self, src):
-        return (src,)
-
-    def decode(self, prev, state):
+    def forward(self, prev, encoder_out, incremental_state=None, **unused):
         pos = torch.arange(prev.size(1)).clamp(max=len(self.table) - 1)
-        return self.table[pos[None, :].expand_as(prev), prev]
-
-    @staticmethod
-    def select(state, index):
-        return (state[0][index],)
+        return self.table[pos[None, :].expand_as(prev), prev], None
 
 
 def _table(seed: int, steps: int = 4, vocab: int = 5) -> torch.Tensor:
@@ -102,12 +174,17 @@ def _table(seed: int, steps: int = 4, vocab: int = 5) -> torch.Tensor:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_generate_greedy_and_exhaustive_beam(seed):
-    table, src = _table(seed), torch.tensor([[4, 2]])
-    model = TableModel(table)
-    greedy = greedy_search(lambda prefix: model.decode(torch.tensor([prefix]), None)[0, -1],
-                           bos=2, max_len=4, eos=2)
-    assert seq2seq.generate(model, src, beam=1, max_len=4) == [[t for t in greedy if t != 2]]
+def test_generator_greedy_and_exhaustive_beam(seed):
+    table = _table(seed)
+    model = seq2seq.FairseqEncoderDecoderModel(TableEncoder(None), TableDecoder(table))
+    sample = {"net_input": {"src_tokens": torch.tensor([[4, 2]]),
+                            "src_lengths": torch.tensor([2])}}
+    d = seq2seq.Dictionary()
+    greedy = greedy_search(lambda prefix: table[len(prefix) - 1, prefix[-1]], bos=2, max_len=4,
+                           eos=2)
+    gen = seq2seq.SequenceGenerator([model], d, beam_size=1, max_len_a=0, max_len_b=4)
+    tokens = gen.generate([model], sample)[0][0]["tokens"].tolist()
+    assert [t for t in tokens if t != 2] == [t for t in greedy if t != 2] and tokens[-1] == 2
     best, best_lp = None, -np.inf  # brute force over every sequence of at most 4 tokens
     for n in range(1, 5):
         for seq in itertools.product([0, 2, 3, 4], repeat=n):
@@ -118,46 +195,17 @@ def test_generate_greedy_and_exhaustive_beam(seed):
                 lp, prev = lp + float(table[t, prev, tok]), tok
             if lp > best_lp:
                 best, best_lp = [t for t in seq if t != 2], lp
-    assert seq2seq.generate(model, src, beam=64, max_len=4, alpha=0.0) == [best]
-
-
-def _reverse_task(n: int, seed: int) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-    rng = np.random.RandomState(seed)
-    src = [torch.tensor([*rng.randint(4, 12, rng.randint(3, 7)), 2]) for _ in range(n)]
-    return src, [torch.cat([s[:-1].flip(0), s[-1:]]) for s in src]
-
-
-@pytest.mark.parametrize("arch", ["rnn", "transformer"])
-def test_models_learn_to_reverse_sequences(arch):
-    torch.manual_seed(0)
-    src, tgt = _reverse_task(600, 0)
-    if arch == "rnn":
-        model, factor = seq2seq.RNNSeq2Seq(12, embed_dim=32, hidden_dim=32, dropout=0.0), 1.0
-    else:
-        model, factor = seq2seq.TransformerSeq2Seq(12, d_model=32, n_heads=2, d_ff=64, layers=2,
-                                                   dropout=0.0), 0.3
-    criterion = seq2seq.LabelSmoothedCrossEntropyCriterion(0.1, ignore_index=1)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=0.0)
-    step, losses = 0, []
-    for epoch in range(15):
-        stats = seq2seq.train_one_epoch(
-            model, src, tgt, seq2seq.make_batches(src, tgt, 256, shuffle=True, seed=epoch),
-            criterion, optimizer, clip_norm=1.0, step=step,
-            lr_at=lambda s: seq2seq.inverse_sqrt_lr(s, 32, factor, 50))
-        step = stats["step"]
-        losses.append(stats["loss"])
-        assert all(np.isfinite(stats["grad_norms"]))
-    test_src, test_tgt = _reverse_task(100, 1)
-    hyps = seq2seq.translate(model, test_src, beam=2)
-    exact = np.mean([h == t[:-1].tolist() for h, t in zip(hyps, test_tgt, strict=True)])
-    assert losses[-1] < losses[0] / 2 and exact > 0.5, (losses, exact)
+    gen = seq2seq.SequenceGenerator([model], d, beam_size=64, max_len_a=0, max_len_b=4,
+                                    len_penalty=0.0)
+    tokens = gen.generate([model], sample)[0][0]["tokens"].tolist()
+    assert [t for t in tokens if t != 2] == best
 
 
 def test_average_checkpoints_is_the_elementwise_mean(tmp_path):
-    from course_utils import save_checkpoint
-
     a, b = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
-    save_checkpoint(tmp_path / "a.pt", a)
-    save_checkpoint(tmp_path / "b.pt", b)
-    mean = seq2seq.average_checkpoints([tmp_path / "a.pt", tmp_path / "b.pt"])
+    for epoch, m in ((1, a), (2, b)):
+        torch.save({"model": m.state_dict()}, tmp_path / f"checkpoint{epoch}.pt")
+    paths = seq2seq.last_epoch_checkpoints(tmp_path, 5)
+    assert [p.name for p in paths] == ["checkpoint1.pt", "checkpoint2.pt"]
+    mean = seq2seq.average_checkpoints(paths)
     assert torch.allclose(mean["weight"], (a.weight + b.weight).detach() / 2)
