@@ -1,9 +1,9 @@
 """The real HW1 reference solution and student template through ``course-grade``, end to end,
 in the issue's form: no --data, so the grader makes the data and checks it against the key.
 
-The key is made with ``--seed 2022``, the generator's own seed: the tiers were calibrated on
-that data set, and a class's data (from a secret) varies around it (the template has reached
-*medium* on one). The secret path is tested in test_grader.py."""
+The key is made with ``--seed 2022``, the generator's own seed (one of the calibration's data
+seeds; the held-out seeds are tested in test_hw01.py). The secret path is tested in
+test_grader.py."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from course_utils.authoring import template_paths
 pytestmark = pytest.mark.slow
 
 
-def test_reference_reaches_boss_and_template_at_most_simple(tmp_path):
+def test_reference_reaches_boss_and_template_scores_simple(tmp_path):
     reference, template = template_paths("hw01")
     subs = tmp_path / "subs"
     subs.mkdir()
@@ -38,8 +38,9 @@ def test_reference_reaches_boss_and_template_at_most_simple(tmp_path):
     ref, tpl = rows["reference"], rows["template"]
     assert ref["status"] == "ok", ref["reason"]
     assert (ref["public_tier"], ref["private_tier"]) == ("boss", "boss"), ref
-    assert tpl["private_tier"] in ("not graded", "below simple", "simple"), tpl
-    assert tpl["status"] != "grader-error", tpl["reason"]
-    # report questions, scored from report.json outside the sandbox
-    assert float(ref["report_loss_curves"]) == 1.0
-    assert float(ref["report_selected_features"]) > 0.5 > float(tpl["report_selected_features"])
+    assert tpl["status"] == "ok", tpl["reason"]
+    assert (tpl["public_tier"], tpl["private_tier"]) == ("simple", "simple"), tpl
+    # the report question, scored from report.json outside the sandbox: earned by the
+    # reference's selection, 0 for the template's 117 columns
+    assert float(ref["report_selected_features"]) > 0.5
+    assert float(tpl["report_selected_features"]) == 0
