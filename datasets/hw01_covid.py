@@ -4,8 +4,11 @@ Each state has a latent epidemic level ``z`` on a log scale: the state's own lev
 trend shared by all states, and an AR(1) day-to-day deviation. The fifteen survey features
 observe ``z`` with state offsets, loadings and day noise; ``tested_positive`` is
 ``a·exp(b·z)`` plus noise, so its day-to-day change grows with its level. Rows are 5-day sliding
-windows per state, listed roughly in date order (as in the official files, where ``id``
-correlates 0.26 with the target); train and test are a random split, each numbered from 0.
+windows per state (37 x 102, the official row counts: 2699 train, 1075 test), listed roughly
+in date order (as in the official files, where ``id`` correlates 0.26 with the target); train
+and test are a random split, each numbered from 0. The official row counts matter: the
+sample's unscaled SGD is hurt by the size of ``id`` (0-2698) on the real file, and with the
+spec's 810 rows it was not (measured, see homework/hw01/INSTRUCTOR.md).
 The test answers, and the grader's copy of all rows for the report question, are written only
 when ``answers_dir`` is given.
 
@@ -33,15 +36,15 @@ import numpy as np
 
 from course_utils.data import hw01, secret
 
-VERSION = 3
+VERSION = 4
 SEED = 2022
 STATES = list(hw01.STATES)
 FEATURES = list(hw01.DAY_FEATURES)
 DAYS = 5
 
 # ---- difficulty knobs -------------------------------------------------------------------
-DAYS_PER_STATE = 42             # 37 states x 38 windows = 1406 rows
-N_TRAIN = 810                   # training rows; the other 596 are the test rows
+DAYS_PER_STATE = 106            # 37 states x 102 windows = 3774 rows, as in the real files
+N_TRAIN = 2699                  # as in the real file (id 0-2698); the other 1075 rows: test
 STATE_LEVEL = (-1.6, 1.6)       # states' own log-levels, uniform
 TREND = 0.6                     # national trend over the period (log scale, -TREND .. +TREND)
 AR_PHI, AR_SIGMA = 0.9, 0.14    # daily deviations: what the lagged cases cannot foresee

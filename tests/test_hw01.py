@@ -70,7 +70,7 @@ def test_files_have_the_official_header_and_shapes(hw01_files):
     test_header = (data / "covid.test.csv").read_text().splitlines()[0].split(",")
     assert test_header == header[:-1]
     train, test = pd.read_csv(data / "covid.train.csv"), pd.read_csv(data / "covid.test.csv")
-    assert 700 <= len(train) <= 900 and 500 <= len(test) <= 700
+    assert len(train) == 2699 and 1000 <= len(test) <= 1100  # the official row counts
     assert train.shape[1] == 118 and test.shape[1] == 117
     assert [train.columns[i] for i in LAGS] == [
         "tested_positive", "tested_positive.1", "tested_positive.2", "tested_positive.3"]
@@ -189,9 +189,9 @@ def test_selected_features_rewards_a_selection_that_predicts_better(hw01_files):
                for s in ("", ".1", ".2", ".3", ".4")]
     lags = ["tested_positive", "tested_positive.1", "tested_positive.2", "tested_positive.3"]
     full = pd.read_csv(key / KEY_FILE)
-    assert ridge_mse(full, lags + illness) < 0.95 * ridge_mse(full, names)
+    assert ridge_mse(full, lags + illness) < 0.9 * ridge_mse(full, names)
     answer, = check_report("hw01", ["selected_features"], _report(lags + illness), key)
-    assert answer.points > 0.5, answer.detail
+    assert answer.points == 1.0, answer.detail
     # a selection that throws the signal away scores 0, with the numbers as the reason
     bad = ["id", "wearing_mask", "shop"]
     answer, = check_report("hw01", ["selected_features"], _report(bad), key)

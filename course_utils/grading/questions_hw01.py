@@ -2,12 +2,12 @@
 
 (a) ``selected_features``: does the student's feature selection beat "all features"? The
 export cell records the columns the model used, by name. Trusted code, outside the sandbox,
-fits the same small ridge regression twice on the training rows (the grader's copy in the
-answer folder): once on the student's columns, once on all 117 columns (the sample's
-``select_all=True``), and compares their MSE on the hidden test targets. Nothing the student
-reports about losses is trusted, so the question cannot be earned by editing numbers: only a
-selection that really predicts better scores. The untouched template selects all 117 columns,
-so the two fits are the same and it scores 0.
+fits the same small ridge regression twice on a fixed fifth of the training rows (the
+grader's copy in the answer folder): once on the student's columns, once on all 117 columns
+(the sample's ``select_all=True``), and compares their MSE on the hidden test targets.
+Nothing the student reports about losses is trusted, so the question cannot be earned by
+editing numbers: only a selection that really predicts better scores. The untouched template
+selects all 117 columns, so the two fits are the same and it scores 0.
 
 The loss curves (curriculum report (c)) are plotted in the notebook and not graded: every run
 has curves, and a curve's numbers come from the student's own code, so the grader cannot check
@@ -25,6 +25,8 @@ from course_utils.grading.questions import ReportError, question, value
 
 KEY_FILE = "covid.report_key.csv"  # written beside the answers by datasets/hw01_covid.py
 RIDGE = 1.0          # L2 penalty of the probe regression (on standardized columns)
+FIT_EVERY = 5        # the probe is fitted on every 5th training row (540 of 2699): with few
+                     # rows per column, columns that carry no signal cost test MSE
 FULL_MARKS = 0.10    # the selection's test MSE 10 % below all features' earns 1 point
 
 
@@ -37,9 +39,10 @@ def _key(answer_dir: Path) -> pd.DataFrame:
 
 
 def ridge_mse(key: pd.DataFrame, columns: list[str], penalty: float = RIDGE) -> float:
-    """Test MSE of a ridge regression on ``columns``, fitted on the key's training rows
-    (columns standardized with the training rows' mean and std)."""
-    train, test = key[key["split"] == "train"], key[key["split"] == "test"]
+    """Test MSE of a ridge regression on ``columns``, fitted on every ``FIT_EVERY``-th training
+    row of the key (columns standardized with those rows' mean and std)."""
+    train = key[key["split"] == "train"].iloc[::FIT_EVERY]
+    test = key[key["split"] == "test"]
     target = key.columns[-1]
     x, x_test = train[columns].to_numpy(float), test[columns].to_numpy(float)
     mean, std = x.mean(axis=0), x.std(axis=0)
@@ -49,7 +52,7 @@ def ridge_mse(key: pd.DataFrame, columns: list[str], penalty: float = RIDGE) -> 
     a = np.c_[x, np.ones(len(x))]
     reg = penalty * np.eye(a.shape[1])
     reg[-1, -1] = 0.0
-    w = np.linalg.solve(a.T @ a + reg, a.T @ (y - 0.0))
+    w = np.linalg.solve(a.T @ a + reg, a.T @ y)
     pred = np.c_[x_test, np.ones(len(x_test))] @ w
     return float(np.mean((pred - test[target].to_numpy(float)) ** 2))
 
