@@ -214,7 +214,7 @@ class TranslationTask:
             keep = keep[np.array(ok, dtype=bool)]
         batches = make_batches([src[i] for i in keep], None if tgt is None else
                                [tgt[i] for i in keep], max_tokens, shuffle=shuffle,
-                               seed=seed * 1000 + epoch)
+                               seed=(seed * 1000 + epoch) % 2**32)
         batches = batches[:max_batches] if max_batches is not None else batches
         pad, eos = self.source_dictionary.pad(), self.source_dictionary.eos()
         return [collate(keep[b], src, tgt, pad, eos) for b in batches]

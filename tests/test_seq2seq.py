@@ -209,3 +209,11 @@ def test_average_checkpoints_is_the_elementwise_mean(tmp_path):
     assert [p.name for p in paths] == ["checkpoint1.pt", "checkpoint2.pt"]
     mean = seq2seq.average_checkpoints(paths)
     assert torch.allclose(mean["weight"], (a.weight + b.weight).detach() / 2)
+
+
+def test_epoch_iterator_takes_the_official_samples_large_seeds(tmp_path):
+    task = _task(tmp_path)
+    task.load_dataset("train")
+    batches = task.get_batch_iterator(task.dataset("train"), max_tokens=100, seed=5201314,
+                                      epoch=30).next_epoch_itr()
+    assert sorted(i for b in batches for i in b["id"].tolist()) == [0, 1]
