@@ -178,21 +178,6 @@ def grade_with_cli(hw: str, data_dir: Path, key_dir: Path, tmp_path: Path) -> di
 EXPECTED = {"reference": ("boss", 120), "template": ("simple", 60)}
 
 
-def run_at_expected_tier(hw: str, which: str, data_dir: Path, key_dir: Path,
-                         tmp_path: Path) -> Path:
-    """Run the ``reference`` (boss, within 2 min) or ``template`` (simple and not medium,
-    within 1 min) in the grading profile, assert both, and return its work dir. (Superseded by
-    ``run_held_out``; kept while the homework tests move over.)"""
-    tier, budget = EXPECTED[which]
-    cpu_before = kernel_cpu_seconds()
-    score, seconds, work = run_graded(hw, which, data_dir, key_dir, tmp_path)
-    cpu = kernel_cpu_seconds() - cpu_before
-    assert (score.public_tier, score.private_tier) == (tier, tier), score
-    assert cpu < budget, (f"the {which} used {cpu:.0f} s of CPU ({seconds:.0f} s wall); "
-                          f"the budget is {budget} s")
-    return work
-
-
 _HELD_OUT_DATA: dict[str, tuple[Path, Path]] = {}
 
 
