@@ -242,9 +242,6 @@ def test_each_question_scores_the_right_answer_and_fails_others_with_a_reason(na
 
 # ---- grading.json and calibration -----------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="HW4 mini data v2 is not yet calibrated with the issue-11 "
-                   "protocol: the stopped calibration's simple runs reach the provisional medium "
-                   "tier (90th percentile 0.601 vs 0.593); see homework/hw04/INSTRUCTOR.md")
 def test_tiers_are_monotone_and_calibrated_on_the_current_generator():
     check_calibration(HW)
 
@@ -284,9 +281,6 @@ def test_fast_dev_run_is_a_seconds_long_smoke_run(files, tmp_path, run_env, whic
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="HW4's tiers are provisional (calibration stopped): on the "
-                   "default data the untouched template's private half (0.600) reaches the "
-                   "provisional medium (0.593); see homework/hw04/INSTRUCTOR.md")
 def test_course_grade_runs_both_in_the_sandbox(tmp_path, files):
     """The grader, end to end: bwrap sandbox, grading profile, scoring, report questions."""
     rows = grade_with_cli("hw04", *files, tmp_path)
