@@ -104,14 +104,15 @@ def test_rows_are_sliding_windows_per_state(hw01_files):
 @pytest.mark.parametrize("seed", [generator.SEED, generator.SEED + 1, generator.SEED + 2])
 def test_statistics_are_those_of_the_real_files(seed, tmp_path):
     """Measured on the official covid.train.csv: target mean 9.8, sd 6.4; day-to-day change sd
-    1.1, barely autocorrelated; illness columns correlated 0.86-0.9 with the target; id 0.26."""
+    1.1, barely autocorrelated; illness columns correlated 0.86-0.9 with the target; id 0.26.
+    The one deliberate difference: half the real day-to-day change (see the generator)."""
     generator.generate(tmp_path, seed=seed)
     train = pd.read_csv(tmp_path / "covid.train.csv")
     y = train["tested_positive.4"]
     assert 8 < y.mean() < 12 and 5 < y.std() < 7.5
     change = y - train["tested_positive.3"]
     before = train["tested_positive.3"] - train["tested_positive.2"]
-    assert 0.8 < change.std() < 1.4 and abs(np.corrcoef(change, before)[0, 1]) < 0.3
+    assert 0.5 < change.std() < 0.8 and abs(np.corrcoef(change, before)[0, 1]) < 0.3
     corr = train.corr()["tested_positive.4"]
     assert (corr.iloc[LAGS] > 0.9).all()
     assert corr[["cli.4", "ili.4", "hh_cmnty_cli.4", "nohh_cmnty_cli.4"]].min() > 0.6
@@ -168,9 +169,6 @@ def test_parameters_and_roles():
     check_roles("hw01", {"model", "select_feat", "optimizer", "config"})
 
 
-@pytest.mark.xfail(strict=True, reason="HW1 generator v4 is not yet calibrated with the issue-11 "
-                   "protocol: the strong rung's runs reach the provisional boss tier (L2 and more "
-                   "parameters do not pay enough yet); see homework/hw01/INSTRUCTOR.md")
 def test_calibration():
     check_calibration("hw01")
 
