@@ -89,13 +89,6 @@ def _trend(days: int) -> np.ndarray:
     return TREND * np.linspace(-1.0, 1.0, days)
 
 
-def _stratified(rng: np.random.RandomState, n: int) -> np.ndarray:
-    """n uniform draws in (0, 1), one in each n-th of the interval, in random order: every data
-    seed gets the same spread of states (iid draws made some seeds' states much higher, and a
-    homework's MSE much larger, than others')."""
-    return (rng.permutation(n) + rng.uniform(size=n)) / n
-
-
 def _offsets(rng: np.random.RandomState, levels: np.ndarray) -> np.ndarray:
     """(states, survey columns) state offsets, uncorrelated with the states' levels: a column
     is linked to the epidemic by its loading only (a chance correlation of 37 random offsets
@@ -135,9 +128,9 @@ def windows(seed: secret.Seed = SEED) -> tuple[np.ndarray, np.ndarray]:
     rng = secret.rng(seed)
     trend = _trend(DAYS_PER_STATE)
     low, high = STATE_LEVEL
-    levels = low + (high - low) * _stratified(rng, len(STATES))
+    levels = low + (high - low) * secret.stratified(rng, len(STATES))
     spreads = np.exp(LOADING_SPREAD * np.array(
-        [NormalDist().inv_cdf(u) for u in _stratified(rng, len(STATES))]))
+        [NormalDist().inv_cdf(u) for u in secret.stratified(rng, len(STATES))]))
     offsets = _offsets(rng, levels)
     series = [_state_series(rng, trend, level, spread, offset)
               for level, spread, offset in zip(levels, spreads, offsets, strict=True)]

@@ -92,12 +92,6 @@ def _phone_spectra(phones: np.ndarray, warp: float) -> np.ndarray:
     return bumps.sum(axis=1) - 0.04 * _BANDS
 
 
-def _stratified(rng: np.random.RandomState, n: int) -> np.ndarray:
-    """n uniform draws in (0, 1), one in each n-th of the interval, in random order: every data
-    seed gets the same spread of traits, so no seed's speakers are much closer than another's."""
-    return (rng.permutation(n) + rng.uniform(size=n)) / n
-
-
 def _speakers(rng: np.random.RandomState) -> tuple[np.ndarray, ...]:
     """Envelopes (N_SPEAKERS, 40), warps, speaking rates and rhythm periods; envelopes and
     warps lie close together within a family, rates and periods do not. Family warps and
@@ -107,7 +101,7 @@ def _speakers(rng: np.random.RandomState) -> tuple[np.ndarray, ...]:
     basis = _smooth_basis(6)
     n_families = -(-N_SPEAKERS // FAMILY_SIZE)
     family_env = rng.normal(0.0, ENVELOPE_SCALE, size=(n_families, 6))
-    family_warp = 1.0 + WARP_RANGE * (2.0 * _stratified(rng, n_families) - 1.0)
+    family_warp = 1.0 + WARP_RANGE * (2.0 * secret.stratified(rng, n_families) - 1.0)
     family = np.arange(N_SPEAKERS) // FAMILY_SIZE
     # each member sits at the same distance from its family's centre, in a random direction
     offsets = rng.normal(size=(N_SPEAKERS, 6))
@@ -117,7 +111,8 @@ def _speakers(rng: np.random.RandomState) -> tuple[np.ndarray, ...]:
     spacing *= WARP_DISTANCE / spacing.std()  # evenly spaced warps with sd WARP_DISTANCE
     warps = family_warp[family] + np.concatenate(
         [rng.permutation(spacing) for _ in range(n_families)])[:N_SPEAKERS]
-    rates = SPEAKING_RATE[0] + (SPEAKING_RATE[1] - SPEAKING_RATE[0]) * _stratified(rng, N_SPEAKERS)
+    low, high = SPEAKING_RATE
+    rates = low + (high - low) * secret.stratified(rng, N_SPEAKERS)
     periods = np.concatenate([rng.choice(PERIODS, FAMILY_SIZE, replace=False)
                               for _ in range(n_families)])[:N_SPEAKERS]
     return _weighted_sum(coef, basis), warps, rates, periods

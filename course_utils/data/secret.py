@@ -48,6 +48,13 @@ def rng(seed: Seed, stream: int = 0) -> np.random.RandomState:
     return np.random.RandomState(np.frombuffer(digest, dtype="<u4").astype(np.uint32))
 
 
+def stratified(rng: np.random.RandomState, n: int) -> np.ndarray:
+    """n uniform draws in (0, 1), one in each n-th of the interval, in random order. Generators
+    draw per-item traits this way so that every data seed gets the same spread of them (with
+    independent draws one seed's items came out much harder than another's)."""
+    return (rng.permutation(n) + rng.uniform(size=n)) / n
+
+
 def write_secret(key_dir: Path, secret: str) -> Path:
     """Store the class secret beside the answer key, readable by its owner only."""
     path = Path(key_dir) / SECRET_FILE
