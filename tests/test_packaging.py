@@ -167,7 +167,9 @@ def test_lecture_00_runs_after_the_install_cell_installs_the_wheel(wheel, tmp_pa
     assert any(text.startswith(f"{platform} | torch") for text in outputs), "banner: platform"
     if platform == "colab":
         assert any("[colab stub] custom widget manager on" in text for text in outputs)
-    origin = Path(outputs[-1].split("course_utils from", 1)[1].strip())
+    printed = [text for text in outputs if "course_utils from" in text]
+    assert printed, f"the last cell printed no origin; the last outputs were {outputs[-3:]}"
+    origin = Path(printed[-1].rsplit("course_utils from", 1)[1].split("\n")[0].strip())
     assert origin.is_relative_to(tmp_path / "venv"), f"course_utils came from {origin}"
 
 

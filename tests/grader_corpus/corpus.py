@@ -29,14 +29,25 @@ for i in range(40):  # 320 MB in 8 MB files, each under the 16 MB file-size limi
         f.write(b'x' * (8 << 20))
 """
 CHILDREN = """\
-import os, time
+import os, select, time
+ready = []
 for _ in range(6):  # 6 x 300 MB, each under the 1 GB per-process limit, 1.8 GB together
+    r, w = os.pipe()
     if os.fork() == 0:
-        data = b"x" * (300 << 20)
-        time.sleep(60)
-        os._exit(0)
-time.sleep(5)
+        try:  # a child never returns into the kernel's code, even on a MemoryError
+            os.close(r)
+            data = b"x" * (300 << 20)
+            os.write(w, b"1")
+            time.sleep(60)
+        finally:
+            os._exit(0)
+    os.close(w)  # only the child holds the write end: a child that dies reads as end of file
+    ready.append(r)
+deadline = time.monotonic() + 4  # under the 6 s cell limit, however loaded the machine
+for r in ready:
+    select.select([r], [], [], max(0.0, deadline - time.monotonic()))
 """
+WAIT = "import time\ntime.sleep(5)  # the children still hold their memory"
 
 
 def write_class(data_dir: Path, key_dir: Path) -> None:
@@ -228,7 +239,7 @@ def cases(paths: dict[str, Path], port: int) -> dict[str, tuple[Case, object]]:
                        notebook(FILL_DISK + GOOD)),
         "memory_children": (Case("memory_children", "memory-limit",
                                   "more than 1.5 GB of memory"),
-                            notebook(CHILDREN + GOOD)),
+                            notebook(CHILDREN + GOOD, after=WAIT)),
         "kills_papermill": (Case("kills_papermill", "kernel-died", "killed by signal 9"),
                             notebook("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")),
         "exit_early": (Case("exit_early", "exited-early", "stopped at cell 4 of 6"),
