@@ -19,13 +19,13 @@ from PIL import Image, ImageDraw
 
 from course_utils.data import secret
 
-VERSION = 1
+VERSION = 2
 SEED = 2022
 CLASSES = ("Bread", "Dairy product", "Dessert", "Egg", "Fried food", "Meat", "Noodles/Pasta",
            "Rice", "Seafood", "Soup", "Vegetable/Fruit")
 
 # ---- difficulty knobs -------------------------------------------------------------------
-N_TRAIN, N_VALID, N_TEST = 60, 20, 550   # per class, per class, in all
+N_TRAIN, N_VALID, N_TEST = 60, 40, 1100  # per class, per class, in all
 SIZE_RANGE = (64, 128)                   # image side in pixels (each image draws its own)
 JPEG_QUALITY = 90
 CLUTTER = (1, 4)                         # clutter items per image (min, max)
