@@ -45,6 +45,7 @@ from course_utils.grading.questions_hw03 import (
 N_CLASSES = 11
 N_TEST = generator.N_TEST  # 1100: 550 per half, so that a half's accuracy moves by < 0.02
 N_VALID = generator.N_VALID * N_CLASSES  # 440 test-like photos: the best epoch is chosen on them
+N_TRAIN = generator.N_TRAIN * N_CLASSES  # 660, as the official layout's 11 classes x 60
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +77,7 @@ def test_answers_and_masks_go_only_to_the_answer_folder(hw03_files):
     assert answers["Id"].tolist() == test_ids == [f"{i:04d}" for i in range(1, N_TEST + 1)]
     assert answers["Category"].astype(int).value_counts().tolist() == [N_TEST // 11] * N_CLASSES
     with np.load(key / "food11_masks.npz", allow_pickle=False) as masks:
-        assert len(masks.files) == 660 + N_VALID + N_TEST
+        assert len(masks.files) == N_TRAIN + N_VALID + N_TEST
         for name in ("training/3_7", "validation/10_19", "test/0220"):
             split, stem = name.split("/")
             with Image.open(data / "food11" / split / f"{stem}.jpg") as image:
@@ -87,8 +88,8 @@ def test_answers_and_masks_go_only_to_the_answer_folder(hw03_files):
 
 def test_files_have_the_official_layout(hw03_files):
     food11 = hw03_files[0] / "food11"
-    assert check_food11(food11) == {"training": 660, "validation": N_VALID, "test": N_TEST}
-    for split, per_class in (("training", 60), ("validation", N_VALID // N_CLASSES)):
+    assert check_food11(food11) == {"training": N_TRAIN, "validation": N_VALID, "test": N_TEST}
+    for split, per_class in (("training", generator.N_TRAIN), ("validation", generator.N_VALID)):
         labels = [label_of(f) for f in food_files(food11 / split)]
         assert np.bincount(labels).tolist() == [per_class] * N_CLASSES
     sizes = set()
@@ -116,7 +117,7 @@ def test_official_loading_code_reads_the_mini_files(tmp_path, monkeypatch):
     _dataset_dir = os.path.join(resolve("hw03"), "food11")
     # the sample's FoodDataset: sorted .jpg files, the label before "_", -1 for test files
     test_tfm = transforms.Compose([transforms.Resize((128, 128)), transforms.ToTensor()])
-    for split, expected in (("training", 660), ("test", N_TEST)):
+    for split, expected in (("training", N_TRAIN), ("test", N_TEST)):
         path = os.path.join(_dataset_dir, split)
         files = sorted([os.path.join(path, x) for x in os.listdir(path) if x.endswith(".jpg")])
         assert files == food_files(path) and len(files) == expected
