@@ -29,23 +29,15 @@ for i in range(40):  # 320 MB in 8 MB files, each under the 16 MB file-size limi
         f.write(b'x' * (8 << 20))
 """
 CHILDREN = """\
-import os, select, time
-ready = []
-for _ in range(6):  # 6 x 300 MB, each under the 1 GB per-process limit, 1.8 GB together
-    r, w = os.pipe()
-    if os.fork() == 0:
-        try:  # a child never returns into the kernel's code, even on a MemoryError
-            os.close(r)
-            data = b"x" * (300 << 20)
-            os.write(w, b"1")
-            time.sleep(60)
-        finally:
-            os._exit(0)
-    os.close(w)  # only the child holds the write end: a child that dies reads as end of file
-    ready.append(r)
+import select, subprocess, sys, time
+# 6 fresh interpreters x 300 MB: each far under the 1 GB per-process limit (a forked kernel
+# would start from its own ~740 MB of address space), 1.8 GB together
+HOLD = "import sys, time\\ndata = b'x' * (300 << 20)\\nprint(1, flush=True)\\ntime.sleep(60)"
+children = [subprocess.Popen([sys.executable, "-c", HOLD], stdout=subprocess.PIPE)
+            for _ in range(6)]
 deadline = time.monotonic() + 4  # under the 6 s cell limit, however loaded the machine
-for r in ready:
-    select.select([r], [], [], max(0.0, deadline - time.monotonic()))
+for child in children:  # a child that dies reads as end of file
+    select.select([child.stdout], [], [], max(0.0, deadline - time.monotonic()))
 """
 WAIT = "import time\ntime.sleep(5)  # the children still hold their memory"
 
