@@ -439,22 +439,37 @@ class MultiheadAttention(nn.Module):
         nn.init.xavier_uniform_(self.out_proj.weight)
         nn.init.zeros_(self.out_proj.bias)
 
-    def forward(self, query, key, value, key_padding_mask=None, causal: bool = False):
+    def forward(self, query, key, value, key_padding_mask=None, causal: bool = False,
+                cache: dict | None = None, static_kv: bool = False):
+        """``cache`` (generation): a dict that keeps this attention's keys and values between
+        steps; ``key``/``value`` then hold only the new steps (self-attention, appended to the
+        cache), or are projected once and reused (``static_kv``: cross-attention)."""
         tq, b, c = query.shape
         h = self.num_heads
 
         def heads(x):  # T x B x C -> B x H x T x C/H
             return x.view(x.size(0), b, h, c // h).permute(1, 2, 0, 3)
 
+        cached = cache is not None and "k" in cache
+        past = cache["k"].size(2) if cached else 0
+        tk = past if cached and static_kv else past + key.size(0)  # the keys attended to
         mask = None
         if key_padding_mask is not None:
             mask = ~key_padding_mask[:, None, None, :]  # True = attend
-        if causal:
-            future = torch.ones(tq, key.size(0), dtype=torch.bool, device=query.device).tril()
+        if causal:  # query i (the last tq of the tk steps) sees keys up to its own step
+            future = torch.ones(tq, tk, dtype=torch.bool, device=query.device).tril(tk - tq)
             mask = future if mask is None else mask & future
+        q = heads(self.q_proj(query))
+        if cached and static_kv:
+            k, v = cache["k"], cache["v"]
+        else:
+            k, v = heads(self.k_proj(key)), heads(self.v_proj(value))
+            if cached:
+                k, v = torch.cat([cache["k"], k], dim=2), torch.cat([cache["v"], v], dim=2)
+            if cache is not None:
+                cache["k"], cache["v"] = k, v
         out = F.scaled_dot_product_attention(
-            heads(self.q_proj(query)), heads(self.k_proj(key)), heads(self.v_proj(value)),
-            attn_mask=mask, dropout_p=self.dropout if self.training else 0.0)
+            q, k, v, attn_mask=mask, dropout_p=self.dropout if self.training else 0.0)
         return self.out_proj(out.permute(2, 0, 1, 3).reshape(tq, b, c))
 
 
@@ -486,12 +501,17 @@ class TransformerLayer(nn.Module):
         x = residual + self.dropout(fn(x))
         return x if self.normalize_before else norm(x)
 
-    def forward(self, x, padding_mask=None, encoder_out=None, encoder_padding_mask=None):
+    def forward(self, x, padding_mask=None, encoder_out=None, encoder_padding_mask=None,
+                cache: dict | None = None):
+        """``cache`` (decoder, generation): this layer's keys and values of the earlier steps;
+        ``x`` then holds only the new step."""
         x = self._block(x, self.self_attn_layer_norm, lambda y: self.self_attn(
-            y, y, y, key_padding_mask=None if self.cross else padding_mask, causal=self.cross))
+            y, y, y, key_padding_mask=None if self.cross else padding_mask, causal=self.cross,
+            cache=None if cache is None else cache.setdefault("self", {})))
         if self.cross:
             x = self._block(x, self.encoder_attn_layer_norm, lambda y: self.encoder_attn(
-                y, encoder_out, encoder_out, key_padding_mask=encoder_padding_mask))
+                y, encoder_out, encoder_out, key_padding_mask=encoder_padding_mask,
+                cache=None if cache is None else cache.setdefault("cross", {}), static_kv=True))
         return self._block(x, self.final_layer_norm, lambda y: self.fc2(
             self.activation_dropout(self.activation_fn(self.fc1(y)))))
 
@@ -553,7 +573,9 @@ class TransformerEncoder(_TransformerBase, FairseqEncoder):
 
 class TransformerDecoder(_TransformerBase, FairseqIncrementalDecoder):
     """fairseq's ``TransformerDecoder(args, dictionary, embed_tokens)``; returns
-    ``(logits B x T x V, None)``. Generation recomputes the whole prefix at every step."""
+    ``(logits B x T x V, None)``. With an ``incremental_state`` (generation) it runs only the
+    last step and keeps each layer's keys and values there, as fairseq does, so a step costs
+    the same however long the prefix; the logits are then B x 1 x V."""
 
     def __init__(self, args: Namespace, dictionary: Dictionary, embed_tokens: nn.Embedding):
         FairseqIncrementalDecoder.__init__(self, dictionary)
@@ -569,11 +591,26 @@ class TransformerDecoder(_TransformerBase, FairseqIncrementalDecoder):
     def forward(self, prev_output_tokens, encoder_out, incremental_state=None, **unused):
         encoder_outputs, encoder_padding_mask = encoder_out
         x = self._embed(prev_output_tokens)
-        for layer in self.layers:
-            x = layer(x, encoder_out=encoder_outputs, encoder_padding_mask=encoder_padding_mask)
+        caches = [None] * len(self.layers)
+        if incremental_state is not None:
+            caches = self.get_incremental_state(incremental_state, "layers")
+            if caches is None:
+                caches = [{} for _ in self.layers]
+                self.set_incremental_state(incremental_state, "layers", caches)
+            x = x[-1:]  # the positions come from the whole prefix; only the last step is new
+        for layer, cache in zip(self.layers, caches, strict=True):
+            x = layer(x, encoder_out=encoder_outputs, encoder_padding_mask=encoder_padding_mask,
+                      cache=cache)
         if self.layer_norm is not None:
             x = self.layer_norm(x)
         return self.output_projection(x.transpose(0, 1)), None
+
+    def reorder_incremental_state(self, incremental_state: dict, new_order: torch.Tensor):
+        """Follow the beams that generation keeps: select ``new_order`` of every cached batch."""
+        for cache in self.get_incremental_state(incremental_state, "layers") or []:
+            for kv in cache.values():
+                for name in kv:
+                    kv[name] = kv[name].index_select(0, new_order)
 
     def max_positions(self) -> int:
         return self.max_target_positions

@@ -146,6 +146,53 @@ def test_transformer_honours_its_options():
     assert base.decoder.output_projection.weight is base.decoder.embed_tokens.weight
 
 
+class Uncached(torch.nn.Module):
+    """A decoder run the slow way: the whole prefix at every step, no keys or values kept."""
+
+    def __init__(self, decoder):
+        super().__init__()
+        self.decoder = decoder
+
+    def forward(self, prev, encoder_out, incremental_state=None, **unused):
+        return self.decoder(prev, encoder_out)
+
+    def reorder_incremental_state(self, incremental_state, new_order):
+        pass
+
+    def max_positions(self) -> int:
+        return self.decoder.max_positions()
+
+
+@pytest.mark.parametrize("pre_norm", [False, True])
+def test_transformer_decoder_caches_keys_and_values_exactly(pre_norm):
+    """Generation runs one step at a time on the cached keys and values: the logits of each
+    step and the beams found are those of recomputing the whole prefix."""
+    torch.manual_seed(1)
+    args = _arch(decoder_layers=2, decoder_normalize_before=pre_norm,
+                 encoder_normalize_before=pre_norm)
+    model = _transformer(args, vocab=40).eval()
+    src = torch.tensor([[5, 6, 7, 8, 2], [9, 10, 2, 1, 1]])
+    encoder_out = model.encoder(src)
+    prev = torch.tensor([[2, 11, 12, 13, 14], [2, 15, 16, 17, 18]])
+    full = model.decoder(prev, encoder_out)[0]
+    state: dict = {}
+    steps = [model.decoder(prev[:, :t], encoder_out, incremental_state=state)[0]
+             for t in range(1, prev.size(1) + 1)]
+    assert all(step.shape == (2, 1, 40) for step in steps)
+    assert torch.allclose(torch.cat(steps, dim=1), full, atol=1e-5)
+    sample = {"net_input": {"src_tokens": src, "src_lengths": torch.tensor([5, 3])}}
+    for beam in (1, 4):
+        gen = seq2seq.SequenceGenerator([model], model.decoder.dictionary, beam_size=beam,
+                                        max_len_b=12)
+        slow = seq2seq.FairseqEncoderDecoderModel(model.encoder, Uncached(model.decoder))
+        fast_hyps, slow_hyps = gen.generate([model], sample), gen.generate([slow], sample)
+        for fast_sentence, slow_sentence in zip(fast_hyps, slow_hyps, strict=True):
+            assert [h["tokens"].tolist() for h in fast_sentence] == \
+                [h["tokens"].tolist() for h in slow_sentence]
+            assert [h["score"] for h in fast_sentence] == pytest.approx(
+                [h["score"] for h in slow_sentence], abs=1e-4)
+
+
 class TableEncoder(seq2seq.FairseqEncoder):
     def forward(self, src_tokens, **unused):
         return (src_tokens,)
