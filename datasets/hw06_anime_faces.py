@@ -68,6 +68,9 @@ SKIN_JITTER = 6         # per-channel offset of the skin colour, ±
 BLUSH = 0.5             # probability of blushed cheeks
 FRINGE_STRANDS = (4, 7)  # strands in the fringe (min, max)
 LINE = 0.010            # outline width, share of the drawing's side
+# Per hair style: where the back hair ends and where the side locks end (unit height).
+BACK_HAIR_END = {"short": 0.76, "long": 1.02, "twintails": 0.66, "buns": 0.70}
+LOCK_END = {"short": 0.70, "long": 0.84, "twintails": 0.68, "buns": 0.66}
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,17 @@ class Factors:
     background: str | RGB
     pattern: str
 
+    def __post_init__(self):
+        for name, values in FACTOR_VALUES.items():
+            value = getattr(self, name)
+            triple = name in COLOUR_FACTORS and not isinstance(value, str) and len(value) == 3
+            if value not in values and not triple:
+                raise ValueError(f"{name} must be one of {', '.join(values)}"
+                                 + (" or an (r, g, b) triple" if name in COLOUR_FACTORS else "")
+                                 + f", not {value!r}")
 
+
+COLOUR_FACTORS = ("hair_colour", "eye_colour", "skin", "background")
 FACTOR_VALUES: dict[str, tuple[str, ...]] = {
     "hair_colour": tuple(HAIR_COLOURS), "hair_style": HAIR_STYLES,
     "eye_colour": tuple(EYE_COLOURS), "eye_size": tuple(EYE_SIZES), "skin": tuple(SKINS),
@@ -208,12 +221,12 @@ def _mirror(points) -> list[tuple[float, float]]:
 
 
 def _back_hair(pen: _Pen, style: str, look: _Look) -> None:
-    """The hair behind the head: a bob, long hair, two tails or two buns."""
+    """The hair behind the head: a bob (also under tails and buns) or long hair, and buns."""
     dark = _shade(look.hair, 0.55)
     if style == "buns":
         for cx in (0.29, 0.71):
             pen.ellipse(cx, 0.17, 0.09, 0.085, look.hair, dark)
-    bottom = {"short": 0.76, "long": 1.02, "twintails": 0.66, "buns": 0.70}[style]
+    bottom = BACK_HAIR_END[style]
     cap = _arc_points(0.5, 0.44, 0.33, 0.31, 160, 380)
     flare = 0.04 if style == "long" else 0.0
     pen.polygon(cap + [(0.83 + flare, bottom), (0.17 - flare, bottom)], look.hair, dark)
@@ -288,7 +301,7 @@ def _mouth(pen: _Pen, mouth: str, look: _Look) -> None:
 
 def _front_hair(pen: _Pen, style: str, look: _Look) -> None:
     """The crown, the fringe with its strands, side locks and a shine band."""
-    lock = {"short": 0.70, "long": 0.84, "twintails": 0.68, "buns": 0.66}[style]
+    lock = LOCK_END[style]
     crown = _arc_points(0.5, 0.44, 0.31, 0.29, 180, 360)
     right_lock = [(0.80, 0.47), (0.79, lock), (0.74, 0.60)]
     left_lock = [(0.26, 0.60), (0.21, lock), (0.20, 0.47)]
