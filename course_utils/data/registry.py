@@ -90,6 +90,16 @@ DATASETS: dict[str, DatasetSpec] = {
                         "ted_zh_corpus.deduped.gz from its download cell; graded on JudgeBoi, "
                         "not Kaggle)",
     ),
+    "hw06": DatasetSpec(
+        hw="hw06",
+        title="Crypko anime faces (HW6)",
+        files=("faces",),
+        kaggle_slug="",
+        generator="course_datasets.hw06_anime_faces",
+        official_source="the course's HW6 sample notebook (faces.zip from the Hugging Face "
+                        "dataset LeoFeng/MLHW_6, unzipped into faces/; graded on JudgeBoi, "
+                        "not Kaggle)",
+    ),
 }
 
 
