@@ -202,6 +202,25 @@ GLOSSARY: dict[str, str] = {
     "label smoothing": "標籤平滑",
     "gradient clipping": "梯度裁剪",
     "BLEU": "雙語評估替換分數",
+    # L06 — GAN
+    "generator": "生成器",
+    "discriminator": "鑑別器",
+    "generative adversarial network": "生成式對抗網路",
+    "latent vector": "潛在向量",
+    "mode collapse": "模式崩潰",
+    "mode dropping": "模式丟失",
+    "Jensen-Shannon divergence": "JS 散度",
+    "Wasserstein distance": "推土機距離",
+    "Lipschitz continuity": "利普希茨連續",
+    "weight clipping": "權重裁剪",
+    "gradient penalty": "梯度懲罰",
+    "spectral normalization": "頻譜正規化",
+    "Inception Score": "Inception 分數",
+    "Fréchet Inception Distance": "FID 距離",
+    "conditional generation": "條件式生成",
+    "cycle consistency": "循環一致性",
+    "diffusion model": "擴散模型",
+    "noise predictor": "雜訊預測器",
 }
 
 

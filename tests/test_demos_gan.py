@@ -1,0 +1,140 @@
+"""Behavioural tests of the L06 plumbing (course_utils.demos.gan, the cGAN models, MNIST-5k
+and the script that trains the shipped checkpoint)."""
+
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from course_datasets import l06_cgan
+from scipy.spatial.distance import jensenshannon
+from scipy.stats import wasserstein_distance
+from torch import nn
+
+from course_utils.demos import gan as L06
+from course_utils.models.gan import ConditionalDiscriminator, ConditionalGenerator, DigitClassifier
+from course_utils.toy_data import mnist5k
+
+
+def test_ring_samples_cover_every_mode_and_a_point_covers_one():
+    real = L06.ring_sampler(seed=3)(2000)
+    stats = L06.mode_stats(real)
+    assert stats["modes covered"] == 8 and stats["high-quality share"] > 0.99
+    collapsed = L06.ring_centers()[2].repeat(500, 1)
+    assert L06.mode_stats(collapsed) == {"modes covered": 1, "high-quality share": 1.0}
+    assert L06.mode_stats(torch.zeros(100, 2))["modes covered"] == 0
+    assert torch.equal(L06.ring_sampler(seed=3)(5), L06.ring_sampler(seed=3)(5))
+
+
+def test_split_character_has_two_branches_and_no_mean():
+    x, y = L06.split_character_data(400, seed=0)
+    assert x.shape == y.shape == (400, 1)
+    assert (y.abs() >= 0.5).all() and 0.4 < float((y > 0).float().mean()) < 0.6
+    fig = L06.plot_split_character(x, y, {"zero": (x, torch.zeros_like(y))})
+    assert len(fig.axes[0].get_lines()) == 1
+
+
+def test_uniform_histograms_are_disjoint_from_a_shift_of_one_width():
+    for shift in (1.0, 2.5):
+        x, p, q = L06.uniform_histograms(shift)
+        assert float(p.sum()) == pytest.approx(1.0) and float(q.sum()) == pytest.approx(1.0)
+        assert float((p * q).sum()) < 1e-12
+        assert jensenshannon(p.numpy(), q.numpy()) ** 2 == pytest.approx(math.log(2))
+        assert wasserstein_distance(x.numpy(), x.numpy(), p.numpy(), q.numpy()) == \
+            pytest.approx(shift)
+
+
+def test_js_w_demo_calls_the_given_functions():
+    def js(p, q):
+        return torch.tensor(jensenshannon(p.numpy(), q.numpy()) ** 2)
+
+    def w1(x, p, q):
+        return torch.tensor(wasserstein_distance(x.numpy(), x.numpy(), p.numpy(), q.numpy()))
+
+    fig, numbers = L06.demo_js_w(js, w1, shift=2.0)
+    plt.close(fig)
+    assert numbers["JS"] == pytest.approx(math.log(2)) and numbers["W1"] == pytest.approx(2.0)
+    fig, numbers = L06.demo_js_w(js, w1, shift=0.5)
+    plt.close(fig)
+    assert numbers["JS"] < math.log(2) and numbers["W1"] == pytest.approx(0.5)
+
+
+def test_toy_gan_demo_trains_once_per_setting():
+    calls = []
+
+    def run(loss, lr_d, lr_g, d_steps):
+        calls.append((loss, lr_d, lr_g, d_steps))
+        G = nn.Linear(2, 2)
+        with torch.no_grad():
+            G.weight.zero_()
+            G.bias.copy_(L06.ring_centers()[0])
+        return G, nn.Linear(2, 1), {"D": [1.0, 0.5], "G": [0.7, 0.9]}
+
+    for _ in range(2):
+        fig, numbers = L06.demo_toy_gan(run, "minimax", 1e-3, 2e-3, 3)
+        plt.close(fig)
+    assert calls == [("minimax", 1e-3, 2e-3, 3)]
+    assert numbers == {"modes covered": 1, "high-quality share": 1.0}
+    assert {line.get_label() for line in fig.axes[1].get_lines()} == {"D loss", "G loss"}
+
+
+def test_mnist5k_is_the_balanced_real_set():
+    images, labels = mnist5k()
+    assert images.shape == (5000, 1, 28, 28) and images.dtype == np.float32
+    assert images.min() == 0.0 and images.max() == 1.0
+    assert np.bincount(labels).tolist() == [500] * 10
+
+
+def test_shipped_cgan_draws_the_digit_it_is_asked_for():
+    state = L06.load_shipped_cgan()
+    assert L06.SHIPPED_CGAN.stat().st_size < 1_000_000
+    G, classifier = ConditionalGenerator().eval(), DigitClassifier().eval()
+    G.load_state_dict(state["generator"])
+    classifier.load_state_dict(state["classifier"])
+    ConditionalDiscriminator().load_state_dict(state["discriminator"])
+    labels = torch.arange(500) % 10
+    with torch.no_grad():
+        fake = G(torch.randn(500, 16, generator=torch.Generator().manual_seed(0)), labels)
+        agree = float((classifier(fake).argmax(1) == labels).float().mean())
+    assert fake.shape == (500, 1, 28, 28) and fake.abs().max() <= 1.0
+    assert agree > 0.8
+
+
+def test_missing_checkpoint_says_how_to_make_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="python -m course_datasets.l06_cgan"):
+        L06.load_shipped_cgan(tmp_path / "none.pt")
+
+
+def test_cgan_training_script_is_deterministic():
+    x, y = l06_cgan.digits_in_range()
+    runs = [l06_cgan.train_cgan(x[:256], y[:256], steps=3, batch=8)[0] for _ in range(2)]
+    for a, b in zip(runs[0].state_dict().values(), runs[1].state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_cgan_demo_shows_samples_and_the_latent_path():
+    torch.manual_seed(0)
+    fig, numbers = L06.demo_cgan(ConditionalGenerator(), digit=7, t=0.25)
+    plt.close(fig)
+    assert numbers == {"digit": 7, "t": 0.25} and len(fig.axes) == 18
+    assert fig.axes[17].get_title() == "t = 0.25"
+
+
+def test_cycle_domains_and_plot():
+    moons, circles = L06.two_moons(300), L06.two_circles(300)
+    assert moons.shape == circles.shape == (300, 2)
+    radius = circles.norm(dim=1)
+    assert ((radius - 0.75).abs().lt(0.2) | (radius - 1.5).abs().lt(0.2)).all()
+    fig = L06.plot_cycle(moons, {"identity": (nn.Identity(), nn.Identity())})
+    assert len(fig.axes) == 1
+
+
+def test_noising_demo_goes_from_data_to_noise():
+    alpha_bar = torch.cumprod(1 - torch.linspace(1e-3, 0.2, 50), 0)
+    _, start = L06.demo_noising(alpha_bar, t=0)
+    _, end = L06.demo_noising(alpha_bar, t=49)
+    assert start["std of x_t"] == pytest.approx(math.sqrt(2), abs=0.05)   # ring of radius 2
+    assert end["std of x_t"] == pytest.approx(1.0, abs=0.1)
+    fig = L06.plot_reverse([torch.zeros(10, 2)] * 3, [2, 1, 0])
+    assert [ax.get_title() for ax in fig.axes] == ["t = 2", "t = 1", "t = 0"]
