@@ -32,6 +32,7 @@ from grader_corpus.corpus import (
     cases,
     grader,
     notebook,
+    printed,
     result,
     sheet,
     write_class,
@@ -143,7 +144,7 @@ def test_each_submission_gets_its_status_and_a_reason(corpus, name):
     if case.expect == "contained":
         assert got["status"] in CONTAINED, got
     else:
-        assert got["status"] == case.expect, got
+        assert got["status"] == case.expect, (got, printed(corpus["paths"]["out"], name))
     assert case.reason in got["reason"]
     if got["status"] != "ok":
         assert got["reason"] and got["public"] is None

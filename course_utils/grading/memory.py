@@ -7,9 +7,9 @@ pages the run writes count too). Elsewhere (cgroup v1 hosts such as this CI) a t
 proportional set size (PSS: a page shared by n processes counts 1/n to each, so forked
 children are not counted n times) of every process of the run's uid, which no other run
 shares, plus what the run's tmpfs mounts hold (work area, ``/tmp``, ``/dev/shm``), every
-:data:`POLL_S` seconds and kills the run when the sum passes the limit. Polling
-can overshoot by what the run allocates in one interval; RLIMIT_AS still caps each process
-meanwhile.
+:data:`POLL_S` seconds (at most :data:`POLL_MAX_S` when a poll is slow) and kills the run when
+the sum passes the limit. Polling can overshoot by what the run allocates in one interval;
+RLIMIT_AS still caps each process meanwhile.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from pathlib import Path
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 PARENT = "course-grade"
 POLL_S = 0.25
+POLL_MAX_S = 1.0  # never sleep longer between polls, however slow the last poll was
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -135,7 +136,8 @@ class Guard:
                     self.killed = True
                     os.killpg(proc.pid, signal.SIGKILL)
                     return
-                wait = max(POLL_S, 2 * (time.monotonic() - start))  # at most a third of a core
+                # at most a third of a core, unless one poll takes over half a second
+                wait = min(POLL_MAX_S, max(POLL_S, 2 * (time.monotonic() - start)))
 
         self._thread = threading.Thread(target=poll, daemon=True)
         self._thread.start()

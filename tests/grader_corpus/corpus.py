@@ -30,16 +30,20 @@ for i in range(40):  # 320 MB in 8 MB files, each under the 16 MB file-size limi
 """
 CHILDREN = """\
 import select, subprocess, sys, time
-# 6 fresh interpreters x 300 MB: each far under the 1 GB per-process limit (a forked kernel
-# would start from its own ~740 MB of address space), 1.8 GB together
+# 8 fresh interpreters x 300 MB: each far under the 1 GB per-process limit (a forked kernel
+# would start from its own ~740 MB of address space), 2.4 GB together
 HOLD = "import sys, time\\ndata = b'x' * (300 << 20)\\nprint(1, flush=True)\\ntime.sleep(60)"
 children = [subprocess.Popen([sys.executable, "-c", HOLD], stdout=subprocess.PIPE)
-            for _ in range(6)]
-deadline = time.monotonic() + 4  # under the 6 s cell limit, however loaded the machine
+            for _ in range(8)]
+start = time.monotonic()
+deadline = start + 4  # under the 6 s cell limit, however loaded the machine
 for child in children:  # a child that dies reads as end of file
     select.select([child.stdout], [], [], max(0.0, deadline - time.monotonic()))
+ready = sum(bool(select.select([c.stdout], [], [], 0)[0]) and c.poll() is None for c in children)
+print(f"{ready} of 8 children hold their 300 MB after {time.monotonic() - start:.1f} s")
 """
-WAIT = "import time\ntime.sleep(5)  # the children still hold their memory"
+WAIT = ("import time\ntime.sleep(5)  # the children still hold their memory\n"
+        "print(sum(c.poll() is None for c in children), 'children still alive')")
 
 
 def write_class(data_dir: Path, key_dir: Path) -> None:
@@ -68,12 +72,12 @@ def rebuild_hw01_key(data_dir: Path, seeds: list[int]) -> str | None:
     return None
 
 
-def notebook(predict: str = GOOD, after: str | None = None) -> nbformat.NotebookNode:
-    """The template with ``predict`` as cell 4 and, optionally, a cell added at the end."""
+def notebook(predict: str = GOOD, after: str | tuple[str, ...] = ()) -> nbformat.NotebookNode:
+    """The template with ``predict`` as cell 4 and, optionally, cells added at the end."""
     nb = nbformat.read(TEMPLATE, as_version=4)
     nb.cells[3].source = predict
-    if after is not None:
-        nb.cells.append(nbformat.v4.new_code_cell(after))
+    for source in (after,) if isinstance(after, str) else after:
+        nb.cells.append(nbformat.v4.new_code_cell(source))
     return nb
 
 
@@ -231,7 +235,7 @@ def cases(paths: dict[str, Path], port: int) -> dict[str, tuple[Case, object]]:
                        notebook(FILL_DISK + GOOD)),
         "memory_children": (Case("memory_children", "memory-limit",
                                   "more than 1.5 GB of memory"),
-                            notebook(CHILDREN + GOOD, after=WAIT)),
+                            notebook(CHILDREN + GOOD, after=(WAIT, WAIT))),
         "kills_papermill": (Case("kills_papermill", "kernel-died", "killed by signal 9"),
                             notebook("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")),
         "exit_early": (Case("exit_early", "exited-early", "stopped at cell 4 of 6"),
@@ -291,3 +295,12 @@ def sheet(out: Path) -> dict[str, dict]:
 def result(out: Path, sub_id: str) -> dict:
     """One submission's result JSON."""
     return json.loads((out / "submissions" / sub_id / "result.json").read_text())
+
+
+def printed(out: Path, sub_id: str) -> str:
+    """What the submission's cells printed (for a failing test's message)."""
+    path = out / "submissions" / sub_id / "executed.ipynb"
+    if not path.exists():
+        return "(no executed notebook)"
+    cells = nbformat.reads(path.read_text(), as_version=4).cells
+    return "".join(o.get("text", "") for c in cells for o in c.get("outputs", []))
