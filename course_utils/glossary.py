@@ -221,6 +221,8 @@ GLOSSARY: dict[str, str] = {
     "cycle consistency": "循環一致性",
     "diffusion model": "擴散模型",
     "noise predictor": "雜訊預測器",
+    "deep convolutional GAN": "深度卷積生成式對抗網路",
+    "transposed convolution": "轉置卷積",
 }
 
 

@@ -143,3 +143,22 @@ def mnist5k() -> tuple[np.ndarray, np.ndarray]:
     table = pd.read_csv(DATA_PATH, header=None).to_numpy()
     images = (table[:, :-1] / 255.0).astype(np.float32).reshape(-1, 1, 28, 28)
     return images, table[:, -1].astype(np.int64)
+
+
+def anime_faces(n: int, seed: int, size: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` HW6 synthetic faces drawn as ``generate(..., seed=seed, size=size)`` draws them
+    (before JPEG), as float32 (n, 3, size, size) images in [0, 1], and their factors as int64
+    (n, 8) indices into ``FACTOR_VALUES`` (hair colour first; introduced in L06)."""
+    from course_datasets.hw06_anime_faces import FACTOR_VALUES, render, sample_factors
+
+    from course_utils.data.secret import rng as data_rng
+
+    rng = data_rng(seed)
+    images, factors = [], []
+    for _ in range(n):
+        face = sample_factors(rng)
+        images.append(np.asarray(render(face, rng, size)))
+        factors.append([values.index(getattr(face, name))
+                        for name, values in FACTOR_VALUES.items()])
+    images = np.stack(images).transpose(0, 3, 1, 2).astype(np.float32) / 255.0
+    return images, np.array(factors, dtype=np.int64).reshape(n, len(FACTOR_VALUES))

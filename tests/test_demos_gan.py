@@ -1,20 +1,31 @@
-"""Behavioural tests of the L06 plumbing (course_utils.demos.gan, the cGAN models, MNIST-5k
-and the script that trains the shipped checkpoint)."""
+"""Behavioural tests of the L06 plumbing (course_utils.demos.gan, the cGAN and DCGAN models,
+MNIST-5k, the HW6 faces as arrays and the scripts that train the shipped checkpoints)."""
 
+import csv
 import math
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
-from course_datasets import l06_cgan
+from course_datasets import hw06_anime_faces, l06_cgan, l06_dcgan
+from PIL import Image
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import wasserstein_distance
 from torch import nn
 
+from course_utils.data.hw06 import FACTORS_FILE, face_files
 from course_utils.demos import gan as L06
-from course_utils.models.gan import ConditionalDiscriminator, ConditionalGenerator, DigitClassifier
-from course_utils.toy_data import mnist5k
+from course_utils.models.gan import (
+    FACE_FACTORS,
+    ConditionalDiscriminator,
+    ConditionalGenerator,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    DigitClassifier,
+    FaceAttributeNet,
+)
+from course_utils.toy_data import anime_faces, mnist5k
 
 
 def test_ring_samples_cover_every_mode_and_a_point_covers_one():
@@ -87,7 +98,7 @@ def test_mnist5k_is_the_balanced_real_set():
 
 
 def test_shipped_cgan_draws_the_digit_it_is_asked_for():
-    state = L06.load_shipped_cgan()
+    state = L06.load_shipped()
     assert L06.SHIPPED_CGAN.stat().st_size < 1_000_000
     G, classifier = ConditionalGenerator().eval(), DigitClassifier().eval()
     G.load_state_dict(state["generator"])
@@ -102,8 +113,9 @@ def test_shipped_cgan_draws_the_digit_it_is_asked_for():
 
 
 def test_missing_checkpoint_says_how_to_make_it(tmp_path):
-    with pytest.raises(FileNotFoundError, match="python -m course_datasets.l06_cgan"):
-        L06.load_shipped_cgan(tmp_path / "none.pt")
+    for script in ("l06_cgan", "l06_dcgan"):
+        with pytest.raises(FileNotFoundError, match=f"python -m course_datasets.{script}"):
+            L06.load_shipped(script, tmp_path)
 
 
 def test_cgan_training_script_is_deterministic():
@@ -138,3 +150,57 @@ def test_noising_demo_goes_from_data_to_noise():
     assert end["std of x_t"] == pytest.approx(1.0, abs=0.1)
     fig = L06.plot_reverse([torch.zeros(10, 2)] * 3, [2, 1, 0])
     assert [ax.get_title() for ax in fig.axes] == ["t = 2", "t = 1", "t = 0"]
+
+
+def test_anime_faces_are_the_hw6_generator_faces(tmp_path):
+    hw06_anime_faces.generate(tmp_path, tmp_path, seed=2022, n_faces=6, size=32)
+    images, factors = anime_faces(6, seed=2022)
+    assert images.shape == (6, 3, 32, 32) and images.dtype == np.float32
+    assert 0.0 <= images.min() and images.max() <= 1.0
+    jpegs = np.stack([np.asarray(Image.open(f)) for f in face_files(tmp_path / "faces")])
+    assert np.abs(images.transpose(0, 2, 3, 1) - jpegs / 255).mean() < 0.05   # JPEG's loss only
+    with (tmp_path / FACTORS_FILE).open() as f:
+        rows = list(csv.DictReader(f))
+    names = [[values[i] for values, i in zip(hw06_anime_faces.FACTOR_VALUES.values(), row,
+                                             strict=True)] for row in factors]
+    assert names == [[row[name] for name in hw06_anime_faces.FACTOR_VALUES] for row in rows]
+    assert FACE_FACTORS == {k: len(v) for k, v in hw06_anime_faces.FACTOR_VALUES.items()}
+
+
+def test_dcgan_doubles_and_halves_the_side():
+    torch.manual_seed(0)
+    G, D, attributes = DCGANGenerator(), DCGANDiscriminator(), FaceAttributeNet()
+    faces = G(torch.randn(5, 64))
+    assert faces.shape == (5, 3, 32, 32) and faces.abs().max() <= 1.0
+    assert D(faces).shape == (5,)
+    assert [t.shape[1] for t in attributes.factor_logits(faces)] == list(FACE_FACTORS.values())
+
+
+def test_shipped_dcgan_draws_faces_of_many_hair_colours():
+    state = L06.load_shipped("l06_dcgan")
+    assert (L06.SHIPPED_CGAN.parent / "l06_dcgan.pt").stat().st_size < 1_000_000
+    G, attributes = DCGANGenerator().eval(), FaceAttributeNet().eval()
+    G.load_state_dict(state["generator"])
+    attributes.load_state_dict(state["attributes"])
+    DCGANDiscriminator().load_state_dict(state["discriminator"])
+    real, factors = l06_dcgan.faces_in_range(200, seed=5)
+    with torch.no_grad():
+        read = attributes.factor_logits(real)[0].argmax(1)
+        fake = G(torch.randn(500, 64, generator=torch.Generator().manual_seed(0)))
+        hair = attributes.factor_logits(fake)[0].argmax(1)
+    assert float((read == factors[:, 0]).float().mean()) > 0.95
+    assert int((torch.bincount(hair, minlength=8) >= 10).sum()) >= 6
+
+
+def test_dcgan_training_script_is_deterministic():
+    x, _ = l06_dcgan.faces_in_range(16, seed=3)
+    runs = [l06_dcgan.train_dcgan(x, steps=2, batch=8)[0] for _ in range(2)]
+    for a, b in zip(runs[0].state_dict().values(), runs[1].state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+
+
+def test_face_rows_show_one_labelled_row_per_batch():
+    faces = torch.zeros(4, 3, 32, 32)
+    fig = L06.plot_face_rows({"real": faces, "generated": faces - 1}, n=4)
+    assert len(fig.axes) == 8
+    assert [fig.axes[i].get_ylabel() for i in (0, 4)] == ["real", "generated"]

@@ -1,6 +1,6 @@
-"""Figure, widget, data and exercise-checker plumbing of L06 (GAN, WGAN, evaluation,
-conditional and cycle GANs, a first look at diffusion). The losses, models, training loop,
-gradient penalty, FID, IS and the noise predictor are written in the notebook.
+"""Figure, widget, data and exercise-checker plumbing of L06 (GAN, WGAN, evaluation, a DCGAN
+on anime faces, conditional and cycle GANs, a first look at diffusion). The losses, models,
+training loop, gradient penalty, FID, IS and the noise predictor are written in the notebook.
 
 Every ``demo_*`` function is pure: ``demo(**params) -> (figure, numbers)``; its defaults are
 the notebook's default widget state. Demos that train take the notebook's function as their
@@ -198,13 +198,16 @@ def demo_js_w(js: Callable, w1: Callable, shift: float = 2.0, width: float = 1.0
     return fig, {"JS": now["JS"], "W1": now["W₁"]}
 
 
-# ---------------------------------------------------------------- conditional GAN
-def load_shipped_cgan(path: Path = SHIPPED_CGAN) -> dict[str, dict[str, torch.Tensor]]:
-    """The state_dicts of the shipped cGAN checkpoint (``generator``, ``discriminator``,
-    ``classifier``), loaded with ``weights_only=True``."""
+# ---------------------------------------------------------------- conditional GAN, DCGAN
+def load_shipped(script: str = "l06_cgan", folder: Path = SHIPPED_CGAN.parent
+                 ) -> dict[str, dict[str, torch.Tensor]]:
+    """The state_dicts of the checkpoint ``folder/{script}.pt`` that ``course_datasets.{script}``
+    makes (``l06_cgan``: the cGAN and the digit classifier; ``l06_dcgan``: the faces' DCGAN and
+    attribute network), loaded with ``weights_only=True``."""
+    path = Path(folder) / f"{script}.pt"
     if not path.is_file():
-        raise FileNotFoundError(f"No cGAN checkpoint at {path}: run "
-                                "`python -m course_datasets.l06_cgan` to train it.")
+        raise FileNotFoundError(f"No checkpoint at {path}: run "
+                                f"`python -m course_datasets.{script}` to train it.")
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
@@ -231,6 +234,21 @@ def demo_cgan(G: nn.Module, digit: int = 3, t: float = 0.5, z_dim: int = 16, see
     axes[1, 8].set(xticks=[], yticks=[], title=f"t = {t:.2f}")
     fig.suptitle(f"Conditional generator, label {digit}")
     return fig, {"digit": digit, "t": t}
+
+
+def plot_face_rows(rows: dict[str, torch.Tensor], n: int = 10) -> Figure:
+    """The first ``n`` faces of each (N, 3, H, W) batch in [−1, 1], one labelled row each."""
+    fig, axes = _subplots(len(rows), n, figsize=(1.1 * n, 1.25 * len(rows)), squeeze=False)
+    for ax_row, (label, faces) in zip(axes, rows.items(), strict=True):
+        for ax, face in zip(ax_row, faces[:n], strict=False):
+            ax.imshow(((face.permute(1, 2, 0) + 1) / 2).clamp(0, 1).numpy())
+        for ax in ax_row:
+            ax.set(xticks=[], yticks=[])
+            ax.spines[:].set_visible(False)
+        ax_row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    fig.suptitle("32×32 faces")
+    fig.tight_layout()
+    return fig
 
 
 # ---------------------------------------------------------------- CycleGAN in 2-D
