@@ -149,15 +149,11 @@ def anime_faces(n: int, seed: int, size: int = 32) -> tuple[np.ndarray, np.ndarr
     """``n`` HW6 synthetic faces drawn as ``generate(..., seed=seed, size=size)`` draws them
     (before JPEG), as float32 (n, 3, size, size) images in [0, 1], and their factors as int64
     (n, 8) indices into ``FACTOR_VALUES`` (hair colour first; introduced in L06)."""
-    from course_datasets.hw06_anime_faces import FACTOR_VALUES, render, sample_factors
+    from course_datasets.hw06_anime_faces import FACTOR_VALUES, draw_faces
 
-    from course_utils.data.secret import rng as data_rng
-
-    rng = data_rng(seed)
     images, factors = [], []
-    for _ in range(n):
-        face = sample_factors(rng)
-        images.append(np.asarray(render(face, rng, size)))
+    for face, image in draw_faces(seed, n, size):
+        images.append(np.asarray(image))
         factors.append([values.index(getattr(face, name))
                         for name, values in FACTOR_VALUES.items()])
     images = np.stack(images).transpose(0, 3, 1, 2).astype(np.float32) / 255.0

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Iterator
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 
@@ -347,16 +348,23 @@ def render(factors: Factors, rng: np.random.RandomState, size: int = SIZE) -> Im
     return image.resize((size, size), Image.LANCZOS)
 
 
+def draw_faces(seed: secret.Seed = SEED, n_faces: int = N_FACES, size: int = SIZE,
+               ) -> Iterator[tuple[Factors, Image.Image]]:
+    """The data set's stream: its first ``n_faces`` faces, with their factors, before JPEG."""
+    rng = secret.rng(seed)
+    for _ in range(n_faces):
+        factors = sample_factors(rng)
+        yield factors, render(factors, rng, size)
+
+
 def generate(data_dir: str | Path, answers_dir: str | Path | None = None,
              seed: secret.Seed = SEED, n_faces: int = N_FACES, size: int = SIZE) -> None:
     """Write ``faces/0.jpg … faces/{n_faces-1}.jpg`` (and the factor table, if asked)."""
     folder = Path(data_dir) / "faces"
     folder.mkdir(parents=True, exist_ok=True)
-    rng = secret.rng(seed)
     rows = []
-    for i in range(n_faces):
-        factors = sample_factors(rng)
-        render(factors, rng, size).save(folder / f"{i}.jpg", "JPEG", quality=JPEG_QUALITY)
+    for i, (factors, face) in enumerate(draw_faces(seed, n_faces, size)):
+        face.save(folder / f"{i}.jpg", "JPEG", quality=JPEG_QUALITY)
         rows.append([f"{i}.jpg", *astuple(factors)])
     if answers_dir is not None:
         answers = Path(answers_dir)
