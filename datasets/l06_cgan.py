@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 
 import torch
+from course_datasets.l06_training import SEED, fit, train_nonsaturating
 from torch.nn import functional as F
 
 from course_utils.models.gan import (
@@ -25,7 +26,6 @@ from course_utils.models.gan import (
 from course_utils.toy_data import mnist5k
 
 SHIPPED = Path(__file__).resolve().parent / "_shipped" / "l06_cgan.pt"
-SEED = 0
 
 
 def digits_in_range() -> tuple[torch.Tensor, torch.Tensor]:
@@ -38,15 +38,10 @@ def train_classifier(x: torch.Tensor, y: torch.Tensor, epochs: int = 4) -> Digit
     """Adam on every fifth digit held out; prints the held-out accuracy."""
     torch.manual_seed(SEED)
     held_out = torch.arange(len(x)) % 5 == 0
-    model, g = DigitClassifier(), torch.Generator().manual_seed(SEED)
-    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     train_x, train_y = x[~held_out], y[~held_out]
-    for _ in range(epochs):
-        for idx in torch.randperm(len(train_x), generator=g).split(64):
-            loss = F.cross_entropy(model(train_x[idx]), train_y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+    model = DigitClassifier()
+    fit(model, len(train_x), lambda idx: F.cross_entropy(model(train_x[idx]), train_y[idx]),
+        epochs)
     with torch.no_grad():
         acc = (model(x[held_out]).argmax(1) == y[held_out]).float().mean()
     print(f"classifier: held-out accuracy {acc:.3f}")
@@ -57,27 +52,16 @@ def train_cgan(x: torch.Tensor, y: torch.Tensor, steps: int = 6000, batch: int =
                ) -> tuple[ConditionalGenerator, ConditionalDiscriminator]:
     """Non-saturating cGAN; D also learns that a real image with a wrong label is fake."""
     torch.manual_seed(SEED)
-    G, D = ConditionalGenerator(), ConditionalDiscriminator()
-    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    g = torch.Generator().manual_seed(SEED)
-    for step in range(steps):
+
+    def draw(g: torch.Generator):
         idx = torch.randint(0, len(x), (batch,), generator=g)
         real, label = x[idx], y[idx]
         wrong = (label + torch.randint(1, 10, (batch,), generator=g)) % 10
-        fake = G(torch.randn(batch, Z_DIM, generator=g), label)
-        loss_d = -(F.logsigmoid(D(real, label)).mean() + F.logsigmoid(-D(fake.detach(), label))
-                   .mean() + F.logsigmoid(-D(real, wrong)).mean())
-        opt_d.zero_grad()
-        loss_d.backward()
-        opt_d.step()
-        loss_g = -F.logsigmoid(D(fake, label)).mean()
-        opt_g.zero_grad()
-        loss_g.backward()
-        opt_g.step()
-        if step % 1000 == 0:
-            print(f"step {step}: D loss {loss_d:.3f}, G loss {loss_g:.3f}", flush=True)
-    return G, D
+        z = torch.randn(batch, Z_DIM, generator=g)
+        return (real,), (z, label), (label,), [(real, wrong)]
+
+    return train_nonsaturating(ConditionalGenerator(), ConditionalDiscriminator(), draw, steps,
+                               log_every=1000)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,6 +15,7 @@ import argparse
 from pathlib import Path
 
 import torch
+from course_datasets.l06_training import SEED, fit, train_nonsaturating
 from torch.nn import functional as F
 
 from course_utils.models.gan import (
@@ -26,7 +27,6 @@ from course_utils.models.gan import (
 from course_utils.toy_data import anime_faces
 
 SHIPPED = Path(__file__).resolve().parent / "_shipped" / "l06_dcgan.pt"
-SEED = 0
 TRAIN_FACES_SEED = 2022   # the HW6 generator's default seed: the faces students train on
 HELD_OUT_SEED = 1         # faces to check the attribute network on
 
@@ -48,14 +48,8 @@ def train_attributes(x: torch.Tensor, factors: torch.Tensor, epochs: int = 4
                      ) -> FaceAttributeNet:
     """Adam on every factor at once; prints the accuracy per factor on held-out faces."""
     torch.manual_seed(SEED)
-    model, g = FaceAttributeNet(), torch.Generator().manual_seed(SEED)
-    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-    for _ in range(epochs):
-        for idx in torch.randperm(len(x), generator=g).split(64):
-            loss = attribute_loss(model, x[idx], factors[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
+    model = FaceAttributeNet()
+    fit(model, len(x), lambda idx: attribute_loss(model, x[idx], factors[idx]), epochs)
     held_x, held_factors = faces_in_range(1000, HELD_OUT_SEED)
     with torch.no_grad():
         acc = [float((logits.argmax(1) == held_factors[:, i]).float().mean())
@@ -68,24 +62,13 @@ def train_dcgan(x: torch.Tensor, steps: int = 4000, batch: int = 64
                 ) -> tuple[DCGANGenerator, DCGANDiscriminator]:
     """Non-saturating GAN loss, Adam (lr 2e-4, β₁ = 0.5) as in the DCGAN paper."""
     torch.manual_seed(SEED)
-    G, D = DCGANGenerator(), DCGANDiscriminator()
-    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    g = torch.Generator().manual_seed(SEED)
-    for step in range(steps):
+
+    def draw(g: torch.Generator):
         real = x[torch.randint(0, len(x), (batch,), generator=g)]
-        fake = G(torch.randn(batch, FACE_Z_DIM, generator=g))
-        loss_d = -(F.logsigmoid(D(real)).mean() + F.logsigmoid(-D(fake.detach())).mean())
-        opt_d.zero_grad()
-        loss_d.backward()
-        opt_d.step()
-        loss_g = -F.logsigmoid(D(fake)).mean()
-        opt_g.zero_grad()
-        loss_g.backward()
-        opt_g.step()
-        if step % 500 == 0:
-            print(f"step {step}: D loss {loss_d:.3f}, G loss {loss_g:.3f}", flush=True)
-    return G, D
+        return (real,), (torch.randn(batch, FACE_Z_DIM, generator=g),), (), ()
+
+    return train_nonsaturating(DCGANGenerator(), DCGANDiscriminator(), draw, steps,
+                               log_every=500)
 
 
 def main(argv: list[str] | None = None) -> None:
