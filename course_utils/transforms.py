@@ -1,12 +1,13 @@
 """The few ``torchvision.transforms`` the homework samples use, on Pillow, NumPy and torch.
 
-Introduced in HW03 (``test_tfm``/``train_tfm``), reused by HW09, HW11 and HW13. The classes
-keep torchvision's names and semantics, so the official sample code reads unchanged:
-``import course_utils.transforms as transforms``. The random ones (flips, rotations, crops,
-affine maps, colour jitter, grayscale) draw from torch's global random generator, like
-torchvision's, so ``torch.manual_seed`` makes them repeatable and every call of a ``train_tfm``
-built from them gives a new variant of the same image (HW03 report question 1). Random
-augmentation of whole batches of tensors on the device is kornia's (see the HW03 notebook).
+Introduced in HW03 (``test_tfm``/``train_tfm``), reused by HW06 (``ToPILImage``), HW09, HW11
+and HW13. The classes keep torchvision's names and semantics, so the official sample code
+reads unchanged: ``import course_utils.transforms as transforms``. The random ones (flips,
+rotations, crops, affine maps, colour jitter, grayscale) draw from torch's global random
+generator, like torchvision's, so ``torch.manual_seed`` makes them repeatable and every call of
+a ``train_tfm`` built from them gives a new variant of the same image (HW03 report question 1).
+Random augmentation of whole batches of tensors on the device is kornia's (see the HW03
+notebook).
 """
 
 from __future__ import annotations
@@ -289,6 +290,19 @@ class RandomApply:
         for transform in self.transforms:
             image = transform(image)
         return image
+
+
+class ToPILImage:
+    """uint8 tensor (C, H, W) (``read_image``'s output) or HxWxC array → PIL image."""
+
+    def __call__(self, image) -> Image.Image:
+        if isinstance(image, torch.Tensor):
+            image = image.permute(1, 2, 0).numpy()
+        array = np.asarray(image)
+        return Image.fromarray(array[:, :, 0] if array.ndim == 3 and array.shape[2] == 1 else array)
+
+    def __repr__(self) -> str:
+        return "ToPILImage()"
 
 
 class ToTensor:
