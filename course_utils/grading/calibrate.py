@@ -180,6 +180,9 @@ def calibrate(hw: str, seeds: list[int] | None = None, data_seeds: list[int] | N
     rungs = list(rungs or TIERS)
     check_seeds(seeds, data_seeds)
     config = load_config(hw, root)
+    if config.components:
+        raise CalibrationError(f"{hw}: {config.metric} is a composite metric; its tiers are set "
+                               "by hand from measured runs for now (see its INSTRUCTOR.md)")
     generator = generator_record(hw)
     raw = json.loads(((root or homework_root()) / hw / "grading.json").read_text())
     sample = raw.get("official_sample")
