@@ -20,7 +20,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from course_utils.data.hw06 import REFERENCE_FILE
 from course_utils.grading.artifact import ArtifactError
@@ -45,13 +44,17 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
                  - 2 * np.sqrt(cross).sum())
 
 
+def features(images: Sequence[np.ndarray]) -> np.ndarray:
+    """The FID features (N, 64) of (H, W, 3) uint8 images, as the grader computes them."""
+    return judge(load_judges(), judge_input(list(images)))[0].numpy()
+
+
 @lru_cache(maxsize=4)
 def _reference_features(path: str, mtime: float) -> np.ndarray:
     faces = np.load(path, allow_pickle=False)
     if faces.dtype != np.uint8 or faces.ndim != 4 or faces.shape[-1] != 3:
         raise ValueError(f"{path} is not an (N, H, W, 3) uint8 array of faces")
-    x = judge_input([jpeg_round_trip(face) for face in faces])
-    return judge(load_judges(), x)[0].numpy()
+    return features([jpeg_round_trip(face) for face in faces])
 
 
 def reference_features(answer_dir: Path) -> np.ndarray:
@@ -63,13 +66,32 @@ def reference_features(answer_dir: Path) -> np.ndarray:
     return _reference_features(str(path), path.stat().st_mtime)
 
 
-def score_faces(images: Sequence[np.ndarray], reference: np.ndarray) -> dict[str, float]:
-    """FID against ``reference`` features, AFD and hair-colour coverage of (H, W, 3) uint8
-    ``images`` (at least two)."""
+def _numbers(features: np.ndarray, hair: np.ndarray, accepted: np.ndarray,
+             reference: np.ndarray) -> dict[str, float]:
+    shares = np.bincount(hair, minlength=HAIR_COLOURS) / len(hair)
+    return {"fid": round(frechet_distance(features, reference), 4),
+            "afd": round(float(accepted.mean()), 4),
+            "hair_coverage": int((shares >= MIN_SHARE).sum())}
+
+
+def _judged(images: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if len(images) < 2:
         raise ArtifactError("FID needs at least two images on each split.")
-    features, hair, accepted = judge(load_judges(), judge_input(list(images)))
-    shares = torch.bincount(hair, minlength=HAIR_COLOURS).float() / len(images)
-    return {"fid": round(frechet_distance(features.numpy(), reference), 4),
-            "afd": round(float(accepted.float().mean()), 4),
-            "hair_coverage": int((shares >= MIN_SHARE).sum())}
+    return tuple(t.numpy() for t in judge(load_judges(), judge_input(list(images))))
+
+
+def score_faces(images: Sequence[np.ndarray], reference: np.ndarray) -> dict[str, float]:
+    """FID against ``reference`` features (from :func:`features`), AFD and hair-colour coverage
+    of (H, W, 3) uint8 ``images`` (at least two)."""
+    return _numbers(*_judged(images), reference)
+
+
+def standard_errors(images: Sequence[np.ndarray], reference: np.ndarray, resamples: int = 200
+                    ) -> dict[str, float]:
+    """Per component, the standard deviation of :func:`score_faces` over ``resamples``
+    bootstrap resamples of the images (fixed generator): a half's test-set noise, for
+    calibration margins."""
+    judged = _judged(images)
+    idx = np.random.default_rng(0).integers(0, len(images), size=(resamples, len(images)))
+    runs = [_numbers(*(part[i] for part in judged), reference) for i in idx]
+    return {c: round(float(np.std([r[c] for r in runs], ddof=1)), 6) for c in COMPONENTS}
