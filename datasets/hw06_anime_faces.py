@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from course_utils.data import secret
-from course_utils.data.hw06 import FACTORS_FILE
+from course_utils.data.hw06 import FACTORS_FILE, REFERENCE_FILE
 
 VERSION = 1
 SEED = 2022
@@ -58,6 +58,7 @@ CLOTHES: tuple[RGB, ...] = ((40, 50, 90), (35, 35, 40), (235, 235, 235), (120, 3
 
 # ---- size and jitter knobs ------------------------------------------------------------------
 N_FACES = 5000          # official: 71,314
+N_REFERENCE = 1000      # real faces of another stream, in the answer folder: the FID's reference
 SIZE = 64               # output side in pixels (the grading profile uses 32)
 SUPERSAMPLE = 4         # drawn at SUPERSAMPLE × SIZE, then downsampled (antialiasing)
 JPEG_QUALITY = 95
@@ -349,9 +350,10 @@ def render(factors: Factors, rng: np.random.RandomState, size: int = SIZE) -> Im
 
 
 def draw_faces(seed: secret.Seed = SEED, n_faces: int = N_FACES, size: int = SIZE,
-               ) -> Iterator[tuple[Factors, Image.Image]]:
-    """The data set's stream: its first ``n_faces`` faces, with their factors, before JPEG."""
-    rng = secret.rng(seed)
+               stream: int = 0) -> Iterator[tuple[Factors, Image.Image]]:
+    """The data set's stream (``stream=1``: the grader's reference faces): its first
+    ``n_faces`` faces, with their factors, before JPEG."""
+    rng = secret.rng(seed, stream)
     for _ in range(n_faces):
         factors = sample_factors(rng)
         yield factors, render(factors, rng, size)
@@ -359,7 +361,8 @@ def draw_faces(seed: secret.Seed = SEED, n_faces: int = N_FACES, size: int = SIZ
 
 def generate(data_dir: str | Path, answers_dir: str | Path | None = None,
              seed: secret.Seed = SEED, n_faces: int = N_FACES, size: int = SIZE) -> None:
-    """Write ``faces/0.jpg … faces/{n_faces-1}.jpg`` (and the factor table, if asked)."""
+    """Write ``faces/0.jpg … faces/{n_faces-1}.jpg``; with ``answers_dir``, also the factor
+    table and the grader's ``N_REFERENCE`` reference faces (uint8, before JPEG)."""
     folder = Path(data_dir) / "faces"
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -373,3 +376,5 @@ def generate(data_dir: str | Path, answers_dir: str | Path | None = None,
             writer = csv.writer(f, lineterminator="\n")
             writer.writerow(["file", *(field.name for field in fields(Factors))])
             writer.writerows(rows)
+        reference = [np.asarray(face) for _, face in draw_faces(seed, N_REFERENCE, size, stream=1)]
+        np.save(answers / REFERENCE_FILE, np.stack(reference))

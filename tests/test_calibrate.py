@@ -7,13 +7,14 @@ import json
 import math
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from course_utils.grading import ArtifactSpec, GradingConfig, load_config
+from course_utils.grading import TIERS, ArtifactSpec, GradingConfig, load_config
 from course_utils.grading import calibrate as cal
 from course_utils.grading.scoring import METRICS
 from course_utils.grading.thresholds import (
@@ -274,3 +275,36 @@ def test_check_calibration_accepts_the_record_and_catches_an_edit(fake, monkeypa
     (fake.root / HW / "grading.json").write_text(json.dumps(raw))
     with pytest.raises(AssertionError):
         check_calibration(HW)
+
+
+def test_a_composite_metric_is_calibrated_component_by_component():
+    """HW6's FID + AFD: each component's thresholds are what its own scalar rule gives; a rung
+    that reaches the next tier on every component fails the ladder check."""
+    config = replace(_config("mse", False), metric="fid_afd",
+                     higher_is_better={"fid": False, "afd": True},
+                     tiers={t: {"fid": 1.0, "afd": 0.5} for t in TIERS})
+    level = {"simple": 0, "medium": 1, "strong": 2, "boss": 3}
+    scores = {}
+    for tier, k in level.items():
+        fids = [100 - 20 * k + i for i in range(20)]
+        afds = [0.2 + 0.2 * k + 0.001 * i for i in range(20)]
+        scores[tier] = {i: {"data_seed": 2022, "public": {"fid": fids[2 * i], "afd": afds[2 * i]},
+                            "private": {"fid": fids[2 * i + 1], "afd": afds[2 * i + 1]},
+                            "se_public": {"fid": 2.0, "afd": 0.01},
+                            "se_private": {"fid": 2.0, "afd": 0.01}} for i in range(10)}
+    margins = {t: tier_margin(config, scores[t]) for t in TIERS}
+    assert margins["boss"] == {"fid": 2.0, "afd": 0.01}
+    tiers, lowered = final_tiers(config, scores, margins)
+    fid_q = float(np.quantile([40 + i for i in range(20)], 0.9))
+    assert tiers["boss"] == pytest.approx({"fid": fid_q + 2.0, "afd": 0.8 + 0.0019 - 0.01},
+                                          abs=1e-5)
+    assert lowered is None and check_ladder(config, scores, tiers) == []
+    held = check_held_out(config, scores["simple"][0], {"public": {"fid": 30, "afd": 0.95},
+                                                        "private": {"fid": 30, "afd": 0.1}},
+                          tiers)
+    assert held == ["held-out reference private fid 30, afd 0.1 is below simple; it must be "
+                    "strong or boss"]
+    scores["medium"] = scores["strong"]  # medium's runs now reach strong on both components
+    assert any("medium rung's 90th percentiles on its good side" in p
+               for p in check_ladder(config, scores, final_tiers(config, scores, {
+                   t: tier_margin(config, scores[t]) for t in TIERS})[0]))

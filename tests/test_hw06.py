@@ -17,7 +17,13 @@ from PIL import Image
 
 import course_utils.transforms as transforms
 from course_utils.data import resolve, spec, verify_mini
-from course_utils.data.hw06 import FACTORS_FILE, SchemaError, check_faces, face_files
+from course_utils.data.hw06 import (
+    FACTORS_FILE,
+    REFERENCE_FILE,
+    SchemaError,
+    check_faces,
+    face_files,
+)
 
 N_SMALL = 240  # faces in the test set: every factor value shows up, and it takes about 1.5 s
 N_OTHER = 40   # faces drawn from another seed or a secret
@@ -109,7 +115,7 @@ def test_resolve_finds_a_faces_folder(small_set, monkeypatch):
 
 def test_factors_go_only_to_the_answer_folder_and_every_value_appears(small_set):
     data, key = small_set
-    assert [p.name for p in key.iterdir()] == [FACTORS_FILE]
+    assert sorted(p.name for p in key.iterdir()) == sorted([FACTORS_FILE, REFERENCE_FILE])
     assert all(p.suffix == ".jpg" for p in (data / "faces").iterdir())
     rows = _factor_table(key)
     assert [r["file"] for r in rows] == [f"{i}.jpg" for i in range(N_SMALL)]

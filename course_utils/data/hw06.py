@@ -14,6 +14,7 @@ from PIL import Image
 
 FACE_NAME = re.compile(r"^(\d+)\.jpg$")
 FACTORS_FILE = "faces_factors.csv"  # the per-image factors, in the answer folder only
+REFERENCE_FILE = "reference_faces.npy"  # the grader's real faces (FID reference), answers only
 
 
 class SchemaError(ValueError):

@@ -33,6 +33,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -50,6 +51,7 @@ from course_utils.grading.thresholds import (
     check_held_out,
     check_ladder,
     final_tiers,
+    fmt,
     margin_inputs,
     official_sample_problems,
     table,
@@ -212,13 +214,13 @@ def calibrate(hw: str, seeds: list[int] | None = None, data_seeds: list[int] | N
                 tier, seed, data_seed = meta[key]
                 key_dir = data(data_seed)[1]
                 score = score_artifact(config, work / config.artifact.file, key_dir)
-                run = {"data_seed": data_seed, "public": round(score.public, 5),
-                       "private": round(score.private, 5), "seconds": round(seconds, 1),
+                run = {"data_seed": data_seed, "public": _rounded(score.public),
+                       "private": _rounded(score.private), "seconds": round(seconds, 1),
                        "constant": constant_score(config, key_dir),
                        **margin_inputs(config, work / config.artifact.file, key_dir)}
                 cache.put(key, run)
-                log(f"{hw} {tier:>9} seed {seed} data {data_seed}: public {run['public']:.4f} "
-                    f"private {run['private']:.4f} ({seconds:.0f} s) "
+                log(f"{hw} {tier:>9} seed {seed} data {data_seed}: public {fmt(run['public'])} "
+                    f"private {fmt(run['private'])} ({seconds:.0f} s) "
                     f"[{len(cache.runs)} runs done]")
                 sys.stdout.flush()
 
@@ -273,16 +275,21 @@ def calibrate(hw: str, seeds: list[int] | None = None, data_seeds: list[int] | N
         config, seeds, data_seeds, scores, margins, generator, held_out, lowered, note)}
 
 
-def _tier(config: GradingConfig, tiers: dict[str, float], score: float) -> str:
-    passed = [t for t in TIERS if (score >= tiers[t] if config.higher_is_better
-                                   else score <= tiers[t])]
-    return passed[-1] if passed else "below simple"
+def _rounded(score: float | dict[str, float]) -> float | dict[str, float]:
+    """A score rounded to 5 decimals (each component of a composite one)."""
+    if isinstance(score, dict):
+        return {k: round(v, 5) for k, v in score.items()}
+    return round(score, 5)
+
+
+def _tier(config: GradingConfig, tiers: dict, score: float | dict[str, float]) -> str:
+    return replace(config, tiers=tiers).tier(score)
 
 
 def table_partial(config: GradingConfig, scores: dict) -> str:
     """The scores of a partial run (``--rungs``), for a look without thresholds."""
-    return "\n".join(f"{t:>6}: " + "  ".join(f"{s}/{r['data_seed']}: {r['public']:.4g} "
-                                             f"{r['private']:.4g}" for s, r in runs.items())
+    return "\n".join(f"{t:>6}: " + "  ".join(f"{s}/{r['data_seed']}: {fmt(r['public'])} | "
+                                             f"{fmt(r['private'])}" for s, r in runs.items())
                      for t, runs in scores.items())
 
 

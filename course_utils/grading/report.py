@@ -86,9 +86,16 @@ def render_report(result: dict, notebook: nbformat.NotebookNode | None, metric: 
     if result.get("reason"):
         lines += [text(result["reason"]), ""]
     if result.get("public") is not None:
-        lines += [f"| split | {metric} | tier |", "|---|---:|---|",
-                  f"| public | {result['public']:.6g} | {result['public_tier']} |",
-                  f"| private | {result['private']:.6g} | {result['private_tier']} |", ""]
+        names = list(result["public"]) if isinstance(result["public"], dict) else [metric]
+
+        def cells(value: float | dict) -> str:
+            parts = [value[n] for n in names] if isinstance(value, dict) else [value]
+            return " | ".join(f"{float(p):.6g}" for p in parts)
+
+        lines += [f"| split | {' | '.join(names)} | tier |",
+                  "|---|" + "---:|" * len(names) + "---|",
+                  f"| public | {cells(result['public'])} | {result['public_tier']} |",
+                  f"| private | {cells(result['private'])} | {result['private_tier']} |", ""]
     if result.get("flags"):
         lines += ["## Flagged for a look by hand", "",
                   *[f"- {text(f)}" for f in result["flags"]], ""]

@@ -44,23 +44,42 @@ def is_public(item_id: str, fraction: float, salt: str) -> bool:
 
 @dataclass(frozen=True)
 class Score:
-    """Metric and tier on the public and private splits."""
+    """Metric and tier on the public and private splits (a dict of components for a
+    composite metric)."""
 
-    public: float
-    private: float
+    public: float | dict[str, float]
+    private: float | dict[str, float]
     public_tier: str
     private_tier: str
 
 
+def split(config: GradingConfig, ids: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The public and the private ids."""
+    public = [i for i in ids if is_public(i, config.public_fraction, config.hw)]
+    return public, [i for i in ids if not is_public(i, config.public_fraction, config.hw)]
+
+
+def score_images(config: GradingConfig, artifact: Path, answer_dir: Path) -> Score:
+    """HW6: FID, AFD and hair-colour coverage of the archive's images on each split."""
+    from course_utils.grading.faces import reference_features, score_faces
+    from course_utils.grading.images import read_images
+
+    images = read_images(artifact, config.artifact)
+    reference = reference_features(answer_dir)
+    pub, priv = (score_faces([images[i] for i in ids], reference)
+                 for ids in split(config, list(images)))
+    return Score(pub, priv, config.tier(pub), config.tier(priv))
+
+
 def score_artifact(config: GradingConfig, artifact: Path, answer_dir: Path) -> Score:
     """Score a submission file against the answer key; raises ``ArtifactError`` when invalid."""
+    if config.artifact.format == "tgz_images":
+        return score_images(config, artifact, answer_dir)
     answers = read_answers(Path(answer_dir) / config.answer_file, config.artifact)
     preds = read_predictions(artifact, config.artifact, answers.keys())
-    public = [i for i in answers if is_public(i, config.public_fraction, config.hw)]
-    private = [i for i in answers if not is_public(i, config.public_fraction, config.hw)]
     metric = METRICS[config.metric]
     pub, priv = (metric([preds[i] for i in ids], [answers[i] for i in ids])
-                 for ids in (public, private))
+                 for ids in split(config, list(answers)))
     return Score(pub, priv, config.tier(pub), config.tier(priv))
 
 
@@ -78,9 +97,9 @@ def suspicion(config: GradingConfig, score: Score) -> str:
 
     "Far better" means closer to a perfect score than the reference's best by more than
     ``config.flag_margin`` of the reference's own distance to perfect (MSE 0.1 against 0.27
-    with the default 0.5): a sign of a rebuilt or leaked answer key.
+    with the default 0.5): a sign of a rebuilt or leaked answer key. Scalar metrics only.
     """
-    best = reference_best(config)
+    best = None if config.components else reference_best(config)
     if best is None:
         return ""
     perfect = PERFECT[config.metric]

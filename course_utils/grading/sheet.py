@@ -58,19 +58,37 @@ def read_result(out_dir: Path, sub_id: str) -> dict | None:
         return None
 
 
+def _metrics(config: GradingConfig) -> list[str]:
+    """The metric's names: itself, or a composite metric's components."""
+    return list(config.components or [config.metric])
+
+
 def columns(config: GradingConfig) -> list[str]:
-    """The sheet's header."""
+    """The sheet's header: a score column per split and metric (or component)."""
     report = [f"report_{q}" for q in config.questions]
-    return ["id", "status", f"public_{config.metric}", f"private_{config.metric}", "public_tier",
-            "private_tier", "points", *report, "flags", "reason", "wall_s", "submission", "sha256"]
+    scores = [f"{half}_{m}" for half in ("public", "private") for m in _metrics(config)]
+    return ["id", "status", *scores, "public_tier", "private_tier", "points", *report, "flags",
+            "reason", "wall_s", "submission", "sha256"]
+
+
+def _scores(config: GradingConfig, result: dict) -> list:
+    """The score cells of a result, blank where it has none."""
+    cells = []
+    for half in ("public", "private"):
+        value = result.get(half)
+        for m in _metrics(config):
+            part = value.get(m, "") if isinstance(value, dict) else value
+            cells.append("" if part is None else part)
+    return cells
 
 
 def _row(config: GradingConfig, sub_id: str, result: dict | None) -> list:
+    blank = [""] * 2 * len(_metrics(config))
     if result is None:
-        return [sub_id, "pending", "", "", "", "", "", *[""] * len(config.questions), "",
+        return [sub_id, "pending", *blank, "", "", "", *[""] * len(config.questions), "",
                 "not graded yet", "", "", ""]
     points = {q["name"]: q["points"] for q in result.get("questions", [])}
-    return [sub_id, result["status"], result.get("public", ""), result.get("private", ""),
+    return [sub_id, result["status"], *_scores(config, result),
             result.get("public_tier") or UNGRADED, result.get("private_tier") or UNGRADED,
             f"{config.points(result.get('public_tier'), result.get('private_tier')):g}",
             *[points.get(q, "") for q in config.questions], "; ".join(result.get("flags", [])),
