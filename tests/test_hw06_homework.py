@@ -13,11 +13,13 @@ from homework_e2e import (
     check_parameters_cell,
     check_roles,
     check_template_is_built,
+    generate,
     notebooks,
+    report_questions,
+    run_graded,
 )
 from PIL import Image
 
-from course_utils.grading.calibrate import run_notebook
 from course_utils.grading.questions import check_report
 from course_utils.grading.questions_hw06 import PROBE_NORMS, gradient_penalty
 from course_utils.images import make_grid, read_image, save_image
@@ -144,19 +146,22 @@ def test_images_round_trip_like_torchvision(tmp_path):
 
 # ---- smoke runs --------------------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> tuple[Path, Path]:
+    return generate(HW, tmp_path_factory)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("which", ["reference", "template"])
-def test_fast_dev_run_is_a_seconds_long_smoke_run(tmp_path, run_env, which):
-    from course_utils.authoring import template_paths
-    from course_utils.data import resolve
-
-    notebook = template_paths(HW)[0 if which == "reference" else 1]
-    work, seconds = run_notebook(notebook, {"PROFILE": "cpu", "FAST_DEV_RUN": True,
-                                            "DATA_DIR": str(resolve(HW))}, tmp_path)
+def test_fast_dev_run_is_a_seconds_long_smoke_run(files, tmp_path, run_env, which):
+    """Both notebooks run in seconds, and the real grader reads their submission.tgz and
+    their report (the gradient penalty: the reference's earns it, the template's does not)."""
+    score, seconds, work = run_graded(HW, which, *files, tmp_path, FAST_DEV_RUN=True)
     assert seconds < 60
+    assert set(score.public) == {"fid", "afd", "hair_coverage"}
     with tarfile.open(work / "submission.tgz") as tar:
         assert sorted(tar.getnames()) == sorted(f"{i}.jpg" for i in range(1, 1001))
+    assert report_questions(HW, work, files[1]) == {
+        "gradient_penalty": 1.0 if which == "reference" else 0.0}
     report = json.loads((work / "report.json").read_text())
-    points = gradient_penalty(report, None)[0]
-    assert points == (1.0 if which == "reference" else 0.0)
     assert len(report["loss_D"]) == 1 == len(report["loss_G"])
