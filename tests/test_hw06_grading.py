@@ -289,6 +289,18 @@ def test_a_trained_dcgan_lands_between_real_faces_and_an_untrained_one(tmp_path,
     assert scores["dcgan"]["hair_coverage"] >= 7
 
 
+def test_calibration_margins_are_bootstrap_errors_per_component(tmp_path, key, cases):
+    from course_utils.grading.thresholds import margin_inputs
+
+    (tmp_path / SPEC.file).write_bytes(_archive(cases["dcgan"]))
+    inputs = margin_inputs(CONFIG, tmp_path / SPEC.file, key)
+    assert inputs["n_public"] + inputs["n_private"] == SPEC.count
+    for half in ("public", "private"):
+        se = inputs[f"se_{half}"]
+        assert set(se) == set(CONFIG.components)
+        assert 1 < se["fid"] < 50 and 0.005 < se["afd"] < 0.05, se
+
+
 def test_the_split_is_about_half_and_half(tmp_path, key, face_jpegs):
     from course_utils.grading.scoring import split
 
