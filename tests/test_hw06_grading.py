@@ -129,16 +129,27 @@ def test_the_official_packing_and_an_output_folder_are_read(tmp_path, face_jpegs
     assert all(np.array_equal(in_folder[k], images[k]) for k in images)
 
 
+def _huge_header(jpeg: bytes, side: int) -> bytes:
+    """The JPEG with its frame header claiming side × side pixels (30000: 2.7 GB decoded)."""
+    at = jpeg.index(b"\xff\xc0") + 5  # marker, length (2), precision (1), then height, width
+    return jpeg[:at] + side.to_bytes(2, "big") * 2 + jpeg[at + 4:]
+
+
 BAD = {
     "too few images": (lambda j: _tgz([m for m in _members(j) if m[0].name not in
-                                        ("17.jpg", "300.jpg")]),
-                       "holds 998 of the images; 1.jpg … 1000.jpg are needed (missing: 17.jpg, "
-                       "300.jpg)"),
+                                        ("17.jpg", "300.jpg", "1000.jpg")]),
+                       "holds 997 of the images; 1.jpg … 1000.jpg are needed (missing: 17.jpg, "
+                       "300.jpg, 1000.jpg)"),
     "an unknown image": (lambda j: _tgz(_members(j) + [_file("1001.jpg", j[0])]),
                          "(unexpected: 1001.jpg)"),
     "wrong size": (lambda j: _tgz(_members(j[:4] + [_jpeg(np.zeros((48, 48, 3), np.uint8))]
                                            + j[5:])),
                    "5.jpg is 48×48; the images must be 32×32 or 64×64."),
+    "a pixel bomb": (lambda j: _tgz(_members(j[:4] + [_huge_header(j[4], 30000)] + j[5:])),
+                     "5.jpg claims more pixels than Pillow will decode (a decompression bomb); "
+                     "the images must be 32×32 or 64×64."),
+    "a large header": (lambda j: _tgz(_members(j[:4] + [_huge_header(j[4], 12000)] + j[5:])),
+                       "5.jpg is 12000×12000; the images must be 32×32 or 64×64."),
     "corrupt JPEG": (lambda j: _tgz(_members(j[:4] + [j[4][:200]] + j[5:])),
                      "5.jpg is not a JPEG Pillow can decode"),
     "a PNG": (lambda j: _tgz(_members(j[:4] + [_jpeg(np.zeros((32, 32, 3), np.uint8),
