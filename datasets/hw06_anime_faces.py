@@ -24,7 +24,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from course_utils.data import secret
-from course_utils.data.hw06 import FACTORS_FILE, REFERENCE_FILE
+from course_utils.data.hw06 import FACTORS_FILE, REFERENCE_FILE, THUMBNAILS_FILE, thumbnail
 
 VERSION = 1
 SEED = 2022
@@ -362,13 +362,15 @@ def draw_faces(seed: secret.Seed = SEED, n_faces: int = N_FACES, size: int = SIZ
 def generate(data_dir: str | Path, answers_dir: str | Path | None = None,
              seed: secret.Seed = SEED, n_faces: int = N_FACES, size: int = SIZE) -> None:
     """Write ``faces/0.jpg … faces/{n_faces-1}.jpg``; with ``answers_dir``, also the factor
-    table and the grader's ``N_REFERENCE`` reference faces (uint8, before JPEG)."""
+    table, the grader's ``N_REFERENCE`` reference faces (uint8, before JPEG) and thumbnails of
+    the data faces (to flag submissions that copy them)."""
     folder = Path(data_dir) / "faces"
     folder.mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows, thumbnails = [], []
     for i, (factors, face) in enumerate(draw_faces(seed, n_faces, size)):
         face.save(folder / f"{i}.jpg", "JPEG", quality=JPEG_QUALITY)
         rows.append([f"{i}.jpg", *astuple(factors)])
+        thumbnails.append(thumbnail(np.asarray(face)))
     if answers_dir is not None:
         answers = Path(answers_dir)
         answers.mkdir(parents=True, exist_ok=True)
@@ -378,3 +380,4 @@ def generate(data_dir: str | Path, answers_dir: str | Path | None = None,
             writer.writerows(rows)
         reference = [np.asarray(face) for _, face in draw_faces(seed, N_REFERENCE, size, stream=1)]
         np.save(answers / REFERENCE_FILE, np.stack(reference))
+        np.save(answers / THUMBNAILS_FILE, np.stack(thumbnails))

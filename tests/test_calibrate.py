@@ -304,6 +304,13 @@ def test_a_composite_metric_is_calibrated_component_by_component():
                           tiers)
     assert held == ["held-out reference private fid 30, afd 0.1 is below simple; it must be "
                     "strong or boss"]
+    weak = {"public": {"fid": 150.0, "afd": 0.1}, "private": {"fid": 140.0, "afd": 0.15}}
+    lowered_tiers, lowered = final_tiers(config, scores, margins, weak)
+    assert lowered_tiers["simple"] == {"fid": 150.0, "afd": 0.1}  # the official sample is simple
+    assert set(lowered) == {"fid", "afd"} and lowered_tiers["boss"] == tiers["boss"]
+    strong = {"public": tiers["strong"], "private": tiers["strong"]}
+    assert any("official sample scores" in p for p in check_ladder(config, scores, tiers,
+                                                                   sample=strong))
     scores["medium"] = scores["strong"]  # medium's runs now reach strong on both components
     assert any("medium rung's 90th percentiles on its good side" in p
                for p in check_ladder(config, scores, final_tiers(config, scores, {

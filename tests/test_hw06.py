@@ -20,6 +20,7 @@ from course_utils.data import resolve, spec, verify_mini
 from course_utils.data.hw06 import (
     FACTORS_FILE,
     REFERENCE_FILE,
+    THUMBNAILS_FILE,
     SchemaError,
     check_faces,
     face_files,
@@ -115,7 +116,8 @@ def test_resolve_finds_a_faces_folder(small_set, monkeypatch):
 
 def test_factors_go_only_to_the_answer_folder_and_every_value_appears(small_set):
     data, key = small_set
-    assert sorted(p.name for p in key.iterdir()) == sorted([FACTORS_FILE, REFERENCE_FILE])
+    assert sorted(p.name for p in key.iterdir()) == sorted([FACTORS_FILE, REFERENCE_FILE,
+                                                            THUMBNAILS_FILE])
     assert all(p.suffix == ".jpg" for p in (data / "faces").iterdir())
     rows = _factor_table(key)
     assert [r["file"] for r in rows] == [f"{i}.jpg" for i in range(N_SMALL)]

@@ -18,7 +18,7 @@ from course_datasets.hw06_anime_faces import N_REFERENCE, draw_faces, generate
 from grader_corpus.corpus import result, sheet
 from PIL import Image
 
-from course_utils.data.hw06 import FACTORS_FILE, REFERENCE_FILE
+from course_utils.data.hw06 import FACTORS_FILE, REFERENCE_FILE, THUMBNAILS_FILE
 from course_utils.demos.gan import load_shipped
 from course_utils.grading import ArtifactError, cli, load_config, score_artifact
 from course_utils.grading.config import tier_order_problem
@@ -129,16 +129,27 @@ def test_the_official_packing_and_an_output_folder_are_read(tmp_path, face_jpegs
     assert all(np.array_equal(in_folder[k], images[k]) for k in images)
 
 
+def _huge_header(jpeg: bytes, side: int) -> bytes:
+    """The JPEG with its frame header claiming side × side pixels (30000: 2.7 GB decoded)."""
+    at = jpeg.index(b"\xff\xc0") + 5  # marker, length (2), precision (1), then height, width
+    return jpeg[:at] + side.to_bytes(2, "big") * 2 + jpeg[at + 4:]
+
+
 BAD = {
     "too few images": (lambda j: _tgz([m for m in _members(j) if m[0].name not in
-                                        ("17.jpg", "300.jpg")]),
-                       "holds 998 of the images; 1.jpg … 1000.jpg are needed (missing: 17.jpg, "
-                       "300.jpg)"),
+                                        ("17.jpg", "300.jpg", "1000.jpg")]),
+                       "holds 997 of the images; 1.jpg … 1000.jpg are needed (missing: 17.jpg, "
+                       "300.jpg, 1000.jpg)"),
     "an unknown image": (lambda j: _tgz(_members(j) + [_file("1001.jpg", j[0])]),
                          "(unexpected: 1001.jpg)"),
     "wrong size": (lambda j: _tgz(_members(j[:4] + [_jpeg(np.zeros((48, 48, 3), np.uint8))]
                                            + j[5:])),
                    "5.jpg is 48×48; the images must be 32×32 or 64×64."),
+    "a pixel bomb": (lambda j: _tgz(_members(j[:4] + [_huge_header(j[4], 30000)] + j[5:])),
+                     "5.jpg claims more pixels than Pillow will decode (a decompression bomb); "
+                     "the images must be 32×32 or 64×64."),
+    "a large header": (lambda j: _tgz(_members(j[:4] + [_huge_header(j[4], 12000)] + j[5:])),
+                       "5.jpg is 12000×12000; the images must be 32×32 or 64×64."),
     "corrupt JPEG": (lambda j: _tgz(_members(j[:4] + [j[4][:200]] + j[5:])),
                      "5.jpg is not a JPEG Pillow can decode"),
     "a PNG": (lambda j: _tgz(_members(j[:4] + [_jpeg(np.zeros((32, 32, 3), np.uint8),
@@ -249,7 +260,8 @@ def test_frechet_distance_of_gaussians_has_its_closed_form():
 def test_the_generator_writes_reference_faces_only_into_the_key(key):
     faces = np.load(key / REFERENCE_FILE, allow_pickle=False)
     assert faces.shape == (N_REFERENCE, 64, 64, 3) and faces.dtype == np.uint8
-    assert sorted(p.name for p in key.iterdir()) == sorted([FACTORS_FILE, REFERENCE_FILE])
+    assert sorted(p.name for p in key.iterdir()) == sorted([FACTORS_FILE, REFERENCE_FILE,
+                                                            THUMBNAILS_FILE])
     data = np.stack([np.asarray(f) for _, f in draw_faces(2022, 50, 64)])
     assert not (faces[:, None] == data[None]).all(axis=(2, 3, 4)).any()
 
@@ -289,6 +301,28 @@ def test_a_trained_dcgan_lands_between_real_faces_and_an_untrained_one(tmp_path,
     assert scores["dcgan"]["hair_coverage"] >= 7
 
 
+def test_copies_of_the_training_faces_are_flagged_not_scored_down(tmp_path, key, cases):
+    """The key's data faces (mini seed 2022, the first 4) copied 250 times each are flagged
+    for a look by hand; real faces the students never had are not."""
+    copied = [np.asarray(face) for _, face in draw_faces(2022, 4, 64)] * (SPEC.count // 4)
+    score = _score(tmp_path, key, copied)
+    assert score.flags == ("1000 of 1000 images are copies of the training faces (8×8 "
+                           "thumbnails within 6 grey levels): check the notebook by hand",)
+    assert _score(tmp_path, key, cases["real"]).flags == ()
+
+
+def test_calibration_margins_are_bootstrap_errors_per_component(tmp_path, key, cases):
+    from course_utils.grading.thresholds import margin_inputs
+
+    (tmp_path / SPEC.file).write_bytes(_archive(cases["dcgan"]))
+    inputs = margin_inputs(CONFIG, tmp_path / SPEC.file, key)
+    assert inputs["n_public"] + inputs["n_private"] == SPEC.count
+    for half in ("public", "private"):
+        se = inputs[f"se_{half}"]
+        assert set(se) == set(CONFIG.components)
+        assert 1 < se["fid"] < 50 and 0.005 < se["afd"] < 0.05, se
+
+
 def test_the_split_is_about_half_and_half(tmp_path, key, face_jpegs):
     from course_utils.grading.scoring import split
 
@@ -318,18 +352,23 @@ def test_the_grader_scores_archives_and_gives_reasons(tmp_path, key, cases, face
     (subs / "good.tgz").write_bytes(_archive(cases["real"]))
     (subs / "folder" / SPEC.file).write_bytes(_archive(cases["noise"][:10] + cases["real"][10:]))
     (subs / "noise.tgz").write_bytes(_archive(cases["noise"]))
+    copied = [np.asarray(face) for _, face in draw_faces(2022, 4, 64)] * (SPEC.count // 4)
+    (subs / "copied.tgz").write_bytes(_archive(copied))
     (subs / "escape.tgz").write_bytes(_tgz([_file("../1.jpg", face_jpegs[0])]))
     (subs / "big.tgz").write_bytes(bytes(SPEC.max_bytes + 1))
     (subs / "link.tgz").symlink_to(subs / "good.tgz")
     args = ["hw06", str(subs), "--answer-key", str(key), "--out", str(out), "--artifacts"]
     assert cli.main(args) == 0
     rows = sheet(out)
+    assert rows.pop("copied")["status"] == "ok"  # scored as usual, and flagged (below)
     assert {k: (v["status"], v["public_tier"]) for k, v in rows.items()} == {
         "good": ("ok", "boss"), "folder": ("ok", "boss"), "noise": ("ok", "below simple"),
         "escape": ("invalid-artifact", "not graded"), "big": ("invalid-artifact", "not graded"),
         "link": ("invalid-artifact", "not graded")}
     assert float(rows["good"]["public_afd"]) >= 0.95 and rows["good"]["private_hair_coverage"]
     assert float(rows["noise"]["public_fid"]) > float(rows["good"]["public_fid"])
+    assert "1000 of 1000 images are copies" in sheet(out)["copied"]["flags"]
+    assert rows["good"]["flags"] == ""
     assert "escapes the folder" in result(out, "escape")["reason"]
     assert "the limit is 2,000,000" in result(out, "big")["reason"]
     assert "symbolic link" in result(out, "link")["reason"]

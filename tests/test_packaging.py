@@ -49,7 +49,8 @@ def test_wheel_ships_generators_and_checksums(wheel):
     for required in ("course_datasets/registry.json", "course_datasets/hw01_covid.py",
                      "course_utils/data/locate.py", "course_utils/grading/scoring.py",
                      "course_datasets/_shipped/l06_cgan.pt",
-                     "course_datasets/_shipped/l06_dcgan.pt"):
+                     "course_datasets/_shipped/l06_dcgan.pt",
+                     "course_datasets/_shipped/hw06_judges.pt"):
         assert required in names
     assert {n.split("/")[0] for n in names} >= {"course_utils", "course_datasets"}
     subpackages = {p.parent.relative_to(ROOT).as_posix().replace("/", ".")

@@ -10,11 +10,14 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 FACE_NAME = re.compile(r"^(\d+)\.jpg$")
 FACTORS_FILE = "faces_factors.csv"  # the per-image factors, in the answer folder only
 REFERENCE_FILE = "reference_faces.npy"  # the grader's real faces (FID reference), answers only
+THUMBNAILS_FILE = "faces_thumbnails.npy"  # 8×8 thumbnails of the data faces, answers only
+THUMBNAIL_SIDE = 8
 
 
 class SchemaError(ValueError):
@@ -49,3 +52,10 @@ def check_faces(root: str | Path) -> int:
             raise SchemaError(f"{root / '0.jpg'} is a {image.width}×{image.height} {image.mode} "
                               "image, not a square RGB JPEG.")
     return len(numbers)
+
+
+def thumbnail(image: np.ndarray) -> np.ndarray:
+    """An (H, W, 3) uint8 face box-filtered to ``THUMBNAIL_SIDE`` px: what the grader compares
+    to find submitted images that copy the training faces."""
+    small = Image.fromarray(image).resize((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.BOX)
+    return np.asarray(small)

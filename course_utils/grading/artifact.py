@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from course_utils.grading.config import ArtifactSpec
@@ -20,8 +20,10 @@ class ArtifactError(ValueError):
     """The submission file cannot be scored; the message says why, in words for a student."""
 
 
-def _preview(items: Iterable, n: int = 5) -> str:
-    items = sorted(items, key=str)
+def preview(items: Iterable, n: int = 5, key: Callable | None = str) -> str:
+    """The first ``n`` items (sorted by ``key``; ``None`` keeps their order), comma-separated,
+    with the total when there are more."""
+    items = list(items) if key is None else sorted(items, key=key)
     more = f" … ({len(items)} in all)" if len(items) > n else ""
     return ", ".join(map(str, items[:n])) + more
 
@@ -110,14 +112,14 @@ def read_predictions(
         values[key] = parsed
     problems = []
     if duplicates:
-        problems.append(f"duplicate ids: {_preview(duplicates)}")
+        problems.append(f"duplicate ids: {preview(duplicates)}")
     if missing := set(expected) - values.keys():
-        problems.append(f"missing ids: {_preview(missing)}")
+        problems.append(f"missing ids: {preview(missing)}")
     if extra := values.keys() - set(expected):
-        problems.append(f"unknown ids: {_preview(extra)}")
+        problems.append(f"unknown ids: {preview(extra)}")
     if bad:
         what = "NaN or infinite predictions" if spec.values == "number" else "empty labels"
-        problems.append(f"{what} for ids: {_preview(bad)}")
+        problems.append(f"{what} for ids: {preview(bad)}")
     if problems:
         raise ArtifactError(f"{spec.file}: " + "; ".join(problems) + ".")
     return values

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from course_utils.data.hw06 import REFERENCE_FILE
+from course_utils.data.hw06 import REFERENCE_FILE, THUMBNAILS_FILE, thumbnail
 from course_utils.grading.artifact import ArtifactError
 from course_utils.grading.judges import jpeg_round_trip, judge, judge_input, load_judges
 from course_utils.models.gan import FACE_FACTORS
@@ -29,6 +29,10 @@ from course_utils.models.gan import FACE_FACTORS
 COMPONENTS = {"fid": False, "afd": True, "hair_coverage": True}  # name: higher is better
 HAIR_COLOURS = FACE_FACTORS["hair_colour"]
 MIN_SHARE = 0.5 / HAIR_COLOURS
+
+
+COPY_DISTANCE = 6.0  # RMS grey levels between 8×8 thumbnails: a copy of a training face
+COPIES_FLAGGED = 10  # this many copies flag a submission for a look by hand
 
 
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -95,3 +99,26 @@ def standard_errors(images: Sequence[np.ndarray], reference: np.ndarray, resampl
     idx = np.random.default_rng(0).integers(0, len(images), size=(resamples, len(images)))
     runs = [_numbers(*(part[i] for part in judged), reference) for i in idx]
     return {c: round(float(np.std([r[c] for r in runs], ddof=1)), 6) for c in COMPONENTS}
+
+
+def copies(images: Sequence[np.ndarray], answer_dir: Path) -> int:
+    """How many images are copies of the students' training faces: their 8×8 thumbnail is
+    within ``COPY_DISTANCE`` (RMS) of a data face's, from the key's thumbnails (0 without)."""
+    path = Path(answer_dir) / THUMBNAILS_FILE
+    if not path.is_file():
+        return 0
+    train = np.load(path, allow_pickle=False).astype(float)
+    train = train.reshape(len(train), -1)
+    x = np.stack([thumbnail(image) for image in images]).reshape(len(images), -1).astype(float)
+    squared = (x ** 2).sum(1)[:, None] + (train ** 2).sum(1)[None] - 2 * x @ train.T
+    nearest = np.sqrt(squared.clip(min=0).min(1) / x.shape[1])
+    return int((nearest < COPY_DISTANCE).sum())
+
+
+def copy_flag(images: Sequence[np.ndarray], answer_dir: Path) -> str:
+    """A flag for the sheet when ``COPIES_FLAGGED`` or more images copy training faces."""
+    n = copies(images, answer_dir)
+    if n < COPIES_FLAGGED:
+        return ""
+    return (f"{n} of {len(images)} images are copies of the training faces (8×8 thumbnails "
+            f"within {COPY_DISTANCE:g} grey levels): check the notebook by hand")

@@ -15,13 +15,14 @@ import gzip
 import io
 import re
 import tarfile
+import warnings
 import zlib
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 from PIL import Image
 
-from course_utils.grading.artifact import ArtifactError, _preview
+from course_utils.grading.artifact import ArtifactError, preview
 from course_utils.grading.config import ArtifactSpec
 
 MAX_UNPACKED = 32 << 20      # bytes of the decompressed tar stream
@@ -105,34 +106,51 @@ def _unpack(raw: bytes, spec: ArtifactSpec) -> dict[str, bytes]:
                     raise ArtifactError(f"{spec.file}: {member.name} is {member.size:,} bytes; "
                                         f"an image may take at most {MAX_MEMBER:,}.")
                 if key in found:
-                    duplicates.add(f"{key}.jpg")
+                    duplicates.add(key)
                 found[key] = tar.extractfile(member).read(MAX_MEMBER + 1)
     except (tarfile.TarError, EOFError, OSError, zlib.error) as err:
         raise ArtifactError(f"{spec.file} is not a .tgz archive that can be read ({err}): pack "
                             "it with `cd output; tar -zcf ../submission.tgz *.jpg`.") from None
     if duplicates:
-        raise ArtifactError(f"{spec.file}: {_preview(duplicates)} appear more than once.")
+        raise ArtifactError(f"{spec.file}: {_names(duplicates)} appear more than once.")
     return found
+
+
+def _names(keys: set[str]) -> str:
+    """Image numbers as file names, in numeric order (the first few)."""
+    return preview([f"{k}.jpg" for k in sorted(keys, key=int)], key=None)
+
+
+def _check_header(name: str, image: Image.Image, spec: ArtifactSpec) -> None:
+    """Format, size and mode from the header, before any pixel is decoded."""
+    if image.format != "JPEG":
+        raise ArtifactError(f"{name} is a {image.format or 'non-JPEG'} image, not a JPEG: save "
+                            "the images with torchvision's save_image as <n>.jpg.")
+    if image.size[0] != image.size[1] or image.size[0] not in spec.sides:
+        raise ArtifactError(f"{name} is {image.size[0]}×{image.size[1]}; the images must be "
+                            f"{_sides(spec)}.")
+    if image.mode != "RGB":
+        raise ArtifactError(f"{name} is a {image.mode} image; RGB is needed.")
+
+
+def _sides(spec: ArtifactSpec) -> str:
+    return " or ".join(f"{s}×{s}" for s in spec.sides)
 
 
 def _decode(name: str, data: bytes, spec: ArtifactSpec) -> np.ndarray:
     """An (H, W, 3) uint8 array of one JPEG of an allowed size, or :class:`ArtifactError`."""
     try:
-        with Image.open(io.BytesIO(data)) as image:
-            if image.format != "JPEG":
-                raise ArtifactError(f"{name} is a {image.format or 'non-JPEG'} image, not a "
-                                    "JPEG: save the images with torchvision's save_image as "
-                                    "<n>.jpg.")
-            sides = " or ".join(f"{s}×{s}" for s in spec.sides)
-            if image.size[0] != image.size[1] or image.size[0] not in spec.sides:
-                raise ArtifactError(f"{name} is {image.size[0]}×{image.size[1]}; the images "
-                                    f"must be {sides}.")
-            if image.mode != "RGB":
-                raise ArtifactError(f"{name} is a {image.mode} image; RGB is needed.")
-            image.load()
-            return np.asarray(image)
+        with warnings.catch_warnings():  # the size is checked before decoding
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                _check_header(name, image, spec)
+                image.load()
+                return np.asarray(image)
     except ArtifactError:
         raise
+    except Image.DecompressionBombError:
+        raise ArtifactError(f"{name} claims more pixels than Pillow will decode (a decompression "
+                            f"bomb); the images must be {_sides(spec)}.") from None
     except Exception as err:  # Pillow raises many kinds for a corrupt or truncated file
         raise ArtifactError(f"{name} is not a JPEG Pillow can decode ({err}).") from None
 
@@ -150,9 +168,9 @@ def read_images(path: Path, spec: ArtifactSpec) -> dict[str, np.ndarray]:
     expected = {str(i) for i in range(1, spec.count + 1)}
     problems = []
     if missing := expected - found.keys():
-        problems.append(f"missing: {_preview(f'{k}.jpg' for k in missing)}")
+        problems.append(f"missing: {_names(missing)}")
     if extra := found.keys() - expected:
-        problems.append(f"unexpected: {_preview(f'{k}.jpg' for k in extra)}")
+        problems.append(f"unexpected: {_names(extra)}")
     if problems:
         held = len(found.keys() & expected)
         raise ArtifactError(f"{spec.file} holds {held} of the images; 1.jpg … {spec.count}.jpg "

@@ -113,8 +113,9 @@ def _score(job: Job, artifact: Path, result: dict, error: str = "") -> None:
         return
     result.update(public=score.public, private=score.private, public_tier=score.public_tier,
                   private_tier=score.private_tier)
-    if flag := suspicion(job.config, score):
-        result.setdefault("flags", []).append(flag)
+    flags = [*score.flags, suspicion(job.config, score)]
+    if flags := [f for f in flags if f]:
+        result.setdefault("flags", []).extend(flags)
 
 
 def _check_questions(job: Job, report: Path, result: dict, error: str = "") -> None:

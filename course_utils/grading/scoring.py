@@ -51,6 +51,7 @@ class Score:
     private: float | dict[str, float]
     public_tier: str
     private_tier: str
+    flags: tuple[str, ...] = ()  # for a look by hand (HW6: copies of the training faces)
 
 
 def split(config: GradingConfig, ids: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -61,14 +62,15 @@ def split(config: GradingConfig, ids: Sequence[str]) -> tuple[list[str], list[st
 
 def score_images(config: GradingConfig, artifact: Path, answer_dir: Path) -> Score:
     """HW6: FID, AFD and hair-colour coverage of the archive's images on each split."""
-    from course_utils.grading.faces import reference_features, score_faces
+    from course_utils.grading.faces import copy_flag, reference_features, score_faces
     from course_utils.grading.images import read_images
 
     images = read_images(artifact, config.artifact)
     reference = reference_features(answer_dir)
     pub, priv = (score_faces([images[i] for i in ids], reference)
                  for ids in split(config, list(images)))
-    return Score(pub, priv, config.tier(pub), config.tier(priv))
+    flag = copy_flag(list(images.values()), answer_dir)
+    return Score(pub, priv, config.tier(pub), config.tier(priv), (flag,) if flag else ())
 
 
 def score_artifact(config: GradingConfig, artifact: Path, answer_dir: Path) -> Score:

@@ -263,7 +263,7 @@ def _check_composite_ladder(config: GradingConfig, scores: Scores, tiers: Mappin
             problems.append(f"{lower} rung's 90th percentiles on its good side, {fmt(good)}, "
                             f"reach {upper} ({fmt(tiers[upper])})")
     if sample:
-        best = {c: good_quantile(view, [float(sample[h][c]) for h in HALVES])
+        best = {c: (max if view.higher_is_better else min)(float(sample[h][c]) for h in HALVES)
                 for c, (view, _) in views.items()}
         if ladder.passes(best, "medium"):
             problems.append(f"the official sample scores {fmt(best)}, which reaches medium "
