@@ -129,3 +129,13 @@ def test_figures_have_titles():
             L07.plot_span_probs(["a", "b"], torch.tensor([0.9, 0.1]), torch.tensor([0.2, 0.8])),
             L07.plot_similarity(torch.eye(2), ["x", "y"], ["x", "y"], "sim")]
     assert all(fig.axes[0].get_title() for fig in figs)
+
+
+def test_renaming_there_and_back_is_the_identity():
+    library = BertForMaskedLM(L07.hf_config_from_sizes(vocab=10, hidden=8, layers=1, heads=2,
+                                                       ff=16, max_len=6))
+    ours = L07.from_hf_names(library.state_dict())
+    assert ours["mlm.embedding.weight"] is ours["embeddings.token.weight"]
+    back = L07.to_hf_names(ours)
+    for name, value in back.items():
+        assert torch.equal(value, library.state_dict()[name]), name

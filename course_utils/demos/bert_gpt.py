@@ -244,6 +244,20 @@ def to_hf_names(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return out
 
 
+def from_hf_names(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The inverse of :func:`to_hf_names`: a ``BertForMaskedLM`` state_dict in the notebook
+    BERT's names, with the tied MLM output matrix pointing at the word embeddings."""
+    out = {}
+    for name, value in state.items():
+        if ".decoder." in name or name.endswith("position_ids"):
+            continue
+        for ours, theirs in HF_NAMES:
+            name = name.replace(theirs, ours)
+        out[name] = value
+    out["mlm.embedding.weight"] = out["embeddings.token.weight"]
+    return out
+
+
 def hf_config_from_sizes(vocab: int, hidden: int, layers: int, heads: int, ff: int,
                          max_len: int):
     """A ``transformers.BertConfig`` of these sizes with no dropout (GELU, LN eps 1e-12)."""
