@@ -73,4 +73,8 @@ def tiny_bert_dir(size: str = "small") -> Path:
     ``BertTokenizerFast.from_pretrained``: it needs no download."""
     if size not in TINY_BERTS:
         raise ValueError(f"size must be one of {', '.join(TINY_BERTS)}, not {size!r}")
-    return Path(str(resources.files("course_datasets").joinpath("_shipped", TINY_BERTS[size])))
+    folder = Path(str(resources.files("course_datasets").joinpath("_shipped", TINY_BERTS[size])))
+    if not (folder / "model.safetensors").is_file():
+        raise FileNotFoundError(f"{folder} holds no checkpoint: reinstall course_utils, or make "
+                                "it with python -m course_datasets.hw07_tiny_bert")
+    return folder
