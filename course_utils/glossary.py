@@ -223,6 +223,22 @@ GLOSSARY: dict[str, str] = {
     "noise predictor": "雜訊預測器",
     "deep convolutional GAN": "深度卷積生成式對抗網路",
     "transposed convolution": "轉置卷積",
+    # L07 — self-supervised learning, BERT and GPT
+    "downstream task": "下游任務",
+    "semi-supervised learning": "半督導式學習",
+    "pre-training": "預訓練",
+    "fine-tuning": "微調",
+    "masked language model": "遮蔽語言模型",
+    "next sentence prediction": "下一句預測",
+    "segment embedding": "段落嵌入",
+    "extraction-based question answering": "擷取式問答",
+    "contextualized embedding": "語境化嵌入",
+    "continuous bag of words": "連續詞袋模型",
+    "mean reciprocal rank": "平均倒數排名",
+    "next-token prediction": "預測下一個詞",
+    "in-context learning": "情境學習",
+    "few-shot learning": "少樣本學習",
+    "zero-shot learning": "零樣本學習",
 }
 
 

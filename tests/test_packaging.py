@@ -50,7 +50,12 @@ def test_wheel_ships_generators_and_checksums(wheel):
                      "course_utils/data/locate.py", "course_utils/grading/scoring.py",
                      "course_datasets/_shipped/l06_cgan.pt",
                      "course_datasets/_shipped/l06_dcgan.pt",
-                     "course_datasets/_shipped/hw06_judges.pt"):
+                     "course_datasets/_shipped/hw06_judges.pt",
+                     "course_datasets/_shipped/hw07_tiny_bert.json",
+                     *(f"course_datasets/_shipped/{folder}/{name}"
+                       for folder in ("hw07_tiny_bert", "hw07_tiny_bert_large")
+                       for name in ("config.json", "model.safetensors", "tokenizer.json",
+                                    "tokenizer_config.json", "vocab.txt"))):
         assert required in names
     assert {n.split("/")[0] for n in names} >= {"course_utils", "course_datasets"}
     subpackages = {p.parent.relative_to(ROOT).as_posix().replace("/", ".")

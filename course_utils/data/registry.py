@@ -100,6 +100,14 @@ DATASETS: dict[str, DatasetSpec] = {
                         "dataset LeoFeng/MLHW_6, unzipped into faces/; graded on JudgeBoi, "
                         "not Kaggle)",
     ),
+    "hw07": DatasetSpec(
+        hw="hw07",
+        title="DRCD extractive question answering (HW7)",
+        files=("hw7_train.json", "hw7_dev.json", "hw7_test.json"),
+        kaggle_slug="ml2022spring-hw7",
+        generator="course_datasets.hw07_drcd",
+        official_source="https://www.kaggle.com/competitions/ml2022spring-hw7/data",
+    ),
 }
 
 
