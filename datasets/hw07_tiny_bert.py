@@ -20,7 +20,7 @@ import argparse
 import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
@@ -45,16 +45,21 @@ class Recipe:
     steps: int
     lr: float
     batch: int = 16
+    dropout: float = 0.1
 
     def config(self, vocab_size: int) -> BertConfig:
         return BertConfig(vocab_size=vocab_size, hidden_size=self.hidden,
                           num_hidden_layers=self.layers, num_attention_heads=self.heads,
-                          intermediate_size=4 * self.hidden, max_position_embeddings=512)
+                          intermediate_size=4 * self.hidden, max_position_embeddings=512,
+                          hidden_dropout_prob=self.dropout,
+                          attention_probs_dropout_prob=self.dropout)
 
 
 RECIPES = {
-    "small": Recipe("hw07_tiny_bert", layers=2, hidden=64, heads=2, steps=3000, lr=3e-3),
-    "large": Recipe("hw07_tiny_bert_large", layers=4, hidden=128, heads=4, steps=1000, lr=1.5e-3),
+    "small": Recipe("hw07_tiny_bert", layers=2, hidden=64, heads=2, steps=3000, lr=1e-3,
+                    dropout=0.0),
+    "large": Recipe("hw07_tiny_bert_large", layers=4, hidden=128, heads=4, steps=1000, lr=1e-3,
+                    dropout=0.0),
 }
 CORPUS = {"zh": 6000, "en": 1000}  # pre-training paragraphs per language
 HELD_OUT = {"zh": 150, "en": 50}
@@ -112,9 +117,9 @@ def pretrain(recipe: Recipe, train: torch.Tensor, mask_id: int, vocab_size: int
     torch.manual_seed(SEED)
     model = BertForMaskedLM(recipe.config(vocab_size))
     optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=0.01)
-    warmup = recipe.steps // 10
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, (recipe.steps - s) / (recipe.steps - warmup)))
+    warmup = max(1, recipe.steps // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(
+        (s + 1) / warmup, (recipe.steps - s) / max(1, recipe.steps - warmup)))
     g = torch.Generator().manual_seed(SEED)
     model.train()
     for step in range(recipe.steps):
@@ -147,11 +152,10 @@ def save(model: BertForMaskedLM, folder: Path) -> None:
     config.save_pretrained(folder)
 
 
-def make(size: str, out: Path, steps: int | None = None) -> dict:
-    """Train and save one checkpoint; return what ``hw07_tiny_bert.json`` keeps about it."""
-    recipe = RECIPES[size]
-    if steps is not None:
-        recipe = Recipe(**{**asdict(recipe), "steps": steps})
+def make(size: str, out: Path, **change) -> dict:
+    """Train and save one checkpoint (``change``: other recipe values, e.g. fewer steps for a
+    smoke run); return what ``hw07_tiny_bert.json`` keeps about it."""
+    recipe = replace(RECIPES[size], **change)
     folder = out / recipe.folder
     tokenizer = write_tokenizer(folder)
     mask_id = tokenizer.mask_token_id
@@ -186,7 +190,7 @@ def main(argv: list[str] | None = None) -> None:
     record_path = args.out / "hw07_tiny_bert.json"
     record = json.loads(record_path.read_text()) if record_path.is_file() else {}
     for size in args.sizes:
-        record[size] = make(size, args.out, args.steps)
+        record[size] = make(size, args.out, **({} if args.steps is None else {"steps": args.steps}))
     record_path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
