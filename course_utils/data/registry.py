@@ -100,6 +100,14 @@ DATASETS: dict[str, DatasetSpec] = {
                         "dataset LeoFeng/MLHW_6, unzipped into faces/; graded on JudgeBoi, "
                         "not Kaggle)",
     ),
+    "hw08": DatasetSpec(
+        hw="hw08",
+        title="face images for anomaly detection (HW8)",
+        files=("data/trainingset.npy", "data/testingset.npy"),
+        kaggle_slug="ml2022spring-hw8",
+        generator="course_datasets.hw08_anomaly",
+        official_source="https://www.kaggle.com/competitions/ml2022spring-hw8/data",
+    ),
 }
 
 
