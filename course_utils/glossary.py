@@ -223,6 +223,21 @@ GLOSSARY: dict[str, str] = {
     "noise predictor": "雜訊預測器",
     "deep convolutional GAN": "深度卷積生成式對抗網路",
     "transposed convolution": "轉置卷積",
+    # L08 — auto-encoder, anomaly detection, unsupervised learning
+    "auto-encoder": "自編碼器",
+    "bottleneck": "瓶頸",
+    "dimension reduction": "降維",
+    "principal component analysis": "主成分分析",
+    "denoising auto-encoder": "去噪自編碼器",
+    "feature disentanglement": "特徵解耦",
+    "vector quantization": "向量量化",
+    "codebook": "碼本",
+    "clustering": "分群",
+    "hierarchical agglomerative clustering": "階層式聚合分群",
+    "precision": "精確率",
+    "recall": "召回率",
+    "ROC curve": "ROC 曲線",
+    "area under the curve": "曲線下面積",
 }
 
 
