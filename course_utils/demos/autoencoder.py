@@ -67,7 +67,7 @@ def demo_bottleneck(decoder: nn.Module, codes: np.ndarray, labels: np.ndarray,
                                                  gridspec_kw={"width_ratios": [1.3, 0.6, 1]})
     scatter = ax_codes.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=4)
     ax_codes.plot([z1], [z2], "k*", markersize=14)
-    ax_codes.legend(*scatter.legend_elements(), fontsize=7, ncol=2, title="digit")
+    ax_codes.legend(*scatter.legend_elements(num=None), fontsize=7, ncol=2, title="digit")
     ax_codes.set(title="codes of the digits (★ = decoded point)", xlabel="z1", ylabel="z2")
     lo, hi = np.percentile(codes, 2, axis=0), np.percentile(codes, 98, axis=0)
     zs = np.stack(np.meshgrid(np.linspace(lo[0], hi[0], grid), np.linspace(hi[1], lo[1], grid)),
@@ -101,7 +101,7 @@ def plot_embedding(points: np.ndarray, labels: np.ndarray, title: str) -> Figure
     """A 2-D embedding coloured by label."""
     fig, ax = _subplots(figsize=(5.5, 4.5))
     scatter = ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", s=5)
-    ax.legend(*scatter.legend_elements(), fontsize=7, ncol=2, title="digit")
+    ax.legend(*scatter.legend_elements(num=None), fontsize=7, ncol=2, title="digit")
     ax.set(title=title, xlabel="dimension 1", ylabel="dimension 2")
     fig.tight_layout()
     return fig
@@ -194,14 +194,16 @@ def demo_anomaly(roc: Callable, scores: np.ndarray, labels: np.ndarray,
     counts = confusion(scores, labels, threshold)
     fpr, tpr, auc = roc(scores, labels)
     fig, (ax_hist, ax_cm, ax_roc) = _subplots(1, 3, figsize=(14, 4))
-    bins = np.linspace(scores.min(), scores.max(), 40)
+    bins = np.geomspace(scores.min(), scores.max(), 40)
     for value, name in ((0, "normal"), (1, "anomaly")):
         ax_hist.hist(scores[labels == value], bins=bins, alpha=0.6, label=name)
     ax_hist.axvline(threshold, color="k", linestyle="--", label="threshold")
-    ax_hist.set(title="anomaly scores", xlabel="reconstruction error", ylabel="images")
+    ax_hist.set(title="anomaly scores", xlabel="reconstruction error", ylabel="images",
+                xscale="log")
     ax_hist.legend()
     matrix = np.array([[counts["TP"], counts["FN"]], [counts["FP"], counts["TN"]]])
-    ax_cm.imshow(matrix, cmap="Blues")
+    ax_cm.imshow(matrix, cmap="Blues", vmin=0, vmax=2 * matrix.max())
+    ax_cm.grid(False)
     for (r, c), n in np.ndenumerate(matrix):
         ax_cm.text(c, r, str(n), ha="center", va="center", fontsize=14)
     ax_cm.set(title="confusion matrix", xticks=[0, 1], yticks=[0, 1],
