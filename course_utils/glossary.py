@@ -239,6 +239,21 @@ GLOSSARY: dict[str, str] = {
     "in-context learning": "情境學習",
     "few-shot learning": "少樣本學習",
     "zero-shot learning": "零樣本學習",
+    # L08 — auto-encoder, anomaly detection, unsupervised learning
+    "auto-encoder": "自編碼器",
+    "bottleneck": "瓶頸",
+    "dimension reduction": "降維",
+    "principal component analysis": "主成分分析",
+    "denoising auto-encoder": "去噪自編碼器",
+    "feature disentanglement": "特徵解耦",
+    "vector quantization": "向量量化",
+    "codebook": "碼本",
+    "clustering": "分群",
+    "hierarchical agglomerative clustering": "階層式聚合分群",
+    "precision": "精確率",
+    "recall": "召回率",
+    "ROC curve": "ROC 曲線",
+    "area under the curve": "曲線下面積",
 }
 
 

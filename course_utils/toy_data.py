@@ -158,3 +158,15 @@ def anime_faces(n: int, seed: int, size: int = 32) -> tuple[np.ndarray, np.ndarr
                         for name, values in FACTOR_VALUES.items()])
     images = np.stack(images).transpose(0, 3, 1, 2).astype(np.float32) / 255.0
     return images, np.array(factors, dtype=np.int64).reshape(n, len(FACTOR_VALUES))
+
+
+def anomaly_faces(n_train: int, n_test: int, seed: int, size: int = 32
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A small HW8 set drawn as ``generate(..., seed=seed, size=size)`` draws it: float32
+    (n, 3, size, size) training and test images in [0, 1] and each test image's kind
+    (``"normal"`` or an anomaly kind; introduced in L08)."""
+    from course_datasets.hw08_anomaly import make_sets
+
+    train, test, kinds = make_sets(seed, n_train, n_test, size=size)
+    return (*(x.transpose(0, 3, 1, 2).astype(np.float32) / 255.0 for x in (train, test)),
+            np.array(kinds))

@@ -2,9 +2,10 @@
 
 A digest covers what a file *means*, not its bytes, so that it survives library upgrades that
 re-encode the same content: text is hashed after normalising line endings, ``.gz`` after
-decompressing, images as decoded pixels and ``.pt`` tensors as dtype, shape and values
-(zip containers and JPEG encoders write different bytes across versions). Folders with many
-files (the utterances or images of a split) are summarised in one entry, ``"<folder>/*"``.
+decompressing, images as decoded pixels, ``.npy`` arrays and ``.pt`` tensors as dtype, shape
+and values (zip containers and JPEG encoders write different bytes across versions). Folders
+with many files (the utterances or images of a split) are summarised in one entry,
+``"<folder>/*"``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ def _content(path: Path) -> bytes:
 
         with Image.open(path) as image:
             return image.mode.encode() + _array_bytes(np.asarray(image))
+    if suffix == ".npy":
+        return _array_bytes(np.load(path))
     if suffix == ".pt":
         import torch
 

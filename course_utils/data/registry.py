@@ -108,6 +108,14 @@ DATASETS: dict[str, DatasetSpec] = {
         generator="course_datasets.hw07_drcd",
         official_source="https://www.kaggle.com/competitions/ml2022spring-hw7/data",
     ),
+    "hw08": DatasetSpec(
+        hw="hw08",
+        title="face images for anomaly detection (HW8)",
+        files=("data/trainingset.npy", "data/testingset.npy"),
+        kaggle_slug="ml2022spring-hw8",
+        generator="course_datasets.hw08_anomaly",
+        official_source="https://www.kaggle.com/competitions/ml2022spring-hw8/data",
+    ),
 }
 
 
