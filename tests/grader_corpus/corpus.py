@@ -199,7 +199,13 @@ def cases(paths: dict[str, Path], port: int) -> dict[str, tuple[Case, object]]:
     results = [str(out / "grades.csv"), str(out / "submissions" / "good" / "result.json"),
                str(out / "submissions" / "good" / "report.md"), str(subs / "good.ipynb")]
     network = NETWORK.replace("PORT", str(port)) + GOOD
-    fork = ("import os, time\nchildren = 0\nwhile True:\n    if os.fork() == 0:\n"
+    # A small interpreter forks up to the process limit first (cheap forks), so the big
+    # kernel's own fork fails at once instead of racing the 6 s cell limit on a loaded host.
+    fork = ("import os, subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', "
+            "'import os, time\\nwhile True:\\n    try:\\n        pid = os.fork()\\n"
+            "    except OSError:\\n        time.sleep(600)\\n    if pid == 0:\\n"
+            "        time.sleep(600)\\n        os._exit(0)'])\ntime.sleep(3)\n"
+            "children = 0\nwhile True:\n    if os.fork() == 0:\n"
             "        time.sleep(600)\n        os._exit(0)\n    children += 1\n")
     memory = "chunks = []\nwhile True:\n    chunks.append(bytearray(50 << 20))\n"
     table: dict[str, tuple[Case, object]] = {
