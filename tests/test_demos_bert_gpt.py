@@ -139,3 +139,13 @@ def test_renaming_there_and_back_is_the_identity():
     back = L07.to_hf_names(ours)
     for name, value in back.items():
         assert torch.equal(value, library.state_dict()[name]), name
+
+
+def test_dna_data_writes_bases_as_words_and_labels_the_motif():
+    ids, labels, strings = L07.dna_data(200, length=10, seed=1)
+    assert ids.shape == (200, 12) and len(strings) == 200
+    assert labels.tolist() == [int("TA" in s) for s in strings]
+    assert 0.3 < labels.float().mean() < 0.7
+    words = L07.decode(ids[0].tolist())
+    assert words[1:-1] == [L07.NUCLEOTIDE_WORDS[b] for b in strings[0]]
+    assert set(L07.NUCLEOTIDE_WORDS.values()) <= set(L07.WORDS)

@@ -142,6 +142,28 @@ def test_cycle_domains_and_plot():
     assert len(fig.axes) == 1
 
 
+def test_edge_shape_pairs_outline_the_filled_shape():
+    edges, shapes = L06.edge_shape_pairs(64, size=32, seed=3)
+    assert edges.shape == (64, 1, 32, 32) and shapes.shape == (64, 3, 32, 32)
+    assert torch.equal(edges, L06.edge_shape_pairs(64, size=32, seed=3)[0])
+    assert set(edges.unique().tolist()) == {-1.0, 1.0}
+    inside = (shapes < 0.9).any(1)
+    outline = edges[:, 0] > 0
+    assert (outline & inside).sum() >= 0.8 * outline.sum()          # the outline lies on the shape
+    assert (inside.flatten(1).sum(1) > outline.flatten(1).sum(1)).all()  # filled, not outlined
+    hues = {tuple(s[:, inside[i]][:, 0].tolist()) for i, s in enumerate(shapes[:16])}
+    assert len(hues) == 16                                           # one random hue per shape
+
+
+def test_saturation_is_one_for_pure_colours_and_zero_for_greys():
+    pure = torch.tensor([1.0, -1.0, -1.0]).view(1, 3, 1, 1).expand(2, 3, 4, 4)
+    grey = torch.zeros(2, 3, 4, 4)
+    mask = torch.ones(2, 4, 4, dtype=torch.bool)
+    assert L06.saturation(pure, mask) == pytest.approx(1.0)
+    assert L06.saturation(grey, mask) == pytest.approx(0.0)
+    assert L06.saturation(torch.cat([pure[:1], grey[:1]]), mask) == pytest.approx(0.5)
+
+
 def test_noising_demo_goes_from_data_to_noise():
     alpha_bar = torch.cumprod(1 - torch.linspace(1e-3, 0.2, 50), 0)
     _, start = L06.demo_noising(alpha_bar, t=0)

@@ -126,6 +126,20 @@ def qa_data(n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Te
     return ids, segments, starts, starts + 2
 
 
+NUCLEOTIDE_WORDS = {"A": "pear", "C": "sony", "G": "movie", "T": "good"}  # arbitrary words
+
+
+def dna_data(n: int, length: int = 10, seed: int = 0
+             ) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """DNA as text: random ``length``-mers with A/C/G/T written as four arbitrary corpus words
+    (``NUCLEOTIDE_WORDS``), packed; label 1 where the motif "TA" occurs. Also the raw strings."""
+    rng = random.Random(seed)
+    strings = ["".join(rng.choice("ACGT") for _ in range(length)) for _ in range(n)]
+    sentences = [" ".join(NUCLEOTIDE_WORDS[b] for b in s) for s in strings]
+    labels = torch.tensor([int("TA" in s) for s in strings])
+    return pack(sentences, max_len=length + 2), labels, strings
+
+
 # ---------------------------------------------------------------- masking
 def masking_outcomes(original: torch.Tensor, corrupted: torch.Tensor,
                      labels: torch.Tensor) -> list[str]:

@@ -268,6 +268,50 @@ def two_circles(n: int, seed: int = 0) -> torch.Tensor:
     return torch.tensor(1.5 * x, dtype=torch.float32)
 
 
+def edge_shape_pairs(n: int, size: int = 32, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """pix2pix's edges → photo in miniature: (outline, filled shape) pairs in [-1, 1].
+
+    Each pair is an ellipse, rectangle or triangle at a random place and size; the condition is
+    its one-pixel outline (1 channel, white on black), the target the same shape filled with a
+    fully saturated colour of random hue on white. The outline does not say which hue, so the
+    target is multimodal, like the split character of section 1.
+    """
+    import colorsys
+
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(seed)
+    edges = np.zeros((n, 1, size, size), np.float32)
+    shapes = np.zeros((n, 3, size, size), np.float32)
+    for i in range(n):
+        w, h = rng.integers(size // 3, 3 * size // 4, 2)
+        x0, y0 = rng.integers(1, size - w), rng.integers(1, size - h)
+        box = (int(x0), int(y0), int(x0 + w), int(y0 + h))
+        kind = int(rng.integers(3))
+        colour = tuple(round(255 * v) for v in colorsys.hsv_to_rgb(rng.random(), 1.0, 1.0))
+        outline, photo = Image.new("L", (size, size), 0), Image.new("RGB", (size, size), "white")
+        for canvas, style in ((outline, {"outline": 255}), (photo, {"fill": colour})):
+            draw = ImageDraw.Draw(canvas)
+            if kind == 0:
+                draw.ellipse(box, **style)
+            elif kind == 1:
+                draw.rectangle(box, **style)
+            else:
+                draw.polygon([(box[0], box[3]), (box[2], box[3]), ((box[0] + box[2]) // 2, box[1])],
+                             **style)
+        edges[i, 0] = np.asarray(outline) / 127.5 - 1
+        shapes[i] = np.asarray(photo).transpose(2, 0, 1) / 127.5 - 1
+    return torch.from_numpy(edges), torch.from_numpy(shapes)
+
+
+def saturation(images: torch.Tensor, mask: torch.Tensor) -> float:
+    """Mean HSV saturation (max − min) / max of the RGB pixels where ``mask`` is true
+    (images in [-1, 1]): 1 for pure colours, near 0 for greys."""
+    rgb = (images + 1) / 2
+    top, bottom = rgb.amax(1), rgb.amin(1)
+    return float(((top - bottom) / top.clamp_min(1e-6))[mask].mean())
+
+
 def plot_cycle(x: torch.Tensor, results: dict[str, tuple[nn.Module, nn.Module]]) -> Figure:
     """For each run: X, G_XY(X) on domain Y, and G_YX(G_XY(X)) with lines to their sources."""
     fig, axes = _subplots(1, len(results), figsize=(5.2 * len(results), 3.8))

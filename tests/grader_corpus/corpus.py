@@ -30,17 +30,18 @@ for i in range(40):  # 320 MB in 8 MB files, each under the 16 MB file-size limi
 """
 CHILDREN = """\
 import select, subprocess, sys, time
-# 8 fresh interpreters x 300 MB: each far under the 1 GB per-process limit (a forked kernel
-# would start from its own ~740 MB of address space), 2.4 GB together
-HOLD = "import sys, time\\ndata = b'x' * (300 << 20)\\nprint(1, flush=True)\\ntime.sleep(60)"
+# 3 fresh interpreters x 600 MB: each under the 1 GB per-process limit (a forked kernel would
+# start from its own ~740 MB of address space), 1.8 GB together; few children, so that they
+# start and fill their memory within the cell even on a loaded machine
+HOLD = "import sys, time\\ndata = b'x' * (600 << 20)\\nprint(1, flush=True)\\ntime.sleep(60)"
 children = [subprocess.Popen([sys.executable, "-c", HOLD], stdout=subprocess.PIPE)
-            for _ in range(8)]
+            for _ in range(3)]
 start = time.monotonic()
 deadline = start + 4  # under the 6 s cell limit, however loaded the machine
 for child in children:  # a child that dies reads as end of file
     select.select([child.stdout], [], [], max(0.0, deadline - time.monotonic()))
 ready = sum(bool(select.select([c.stdout], [], [], 0)[0]) and c.poll() is None for c in children)
-print(f"{ready} of 8 children hold their 300 MB after {time.monotonic() - start:.1f} s")
+print(f"{ready} of 3 children hold their 600 MB after {time.monotonic() - start:.1f} s")
 """
 WAIT = ("import time\ntime.sleep(5)  # the children still hold their memory\n"
         "print(sum(c.poll() is None for c in children), 'children still alive')")
