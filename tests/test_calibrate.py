@@ -85,6 +85,12 @@ def test_bootstrap_standard_errors_match_the_grading_metric():
                     ddof=1)
     assert standard_error("bleu", hyps, refs) == pytest.approx(direct)
     assert standard_error("accuracy", list("aabb"), list("abab")) == pytest.approx(0.25)
+    assert standard_error("exact_match", list("aabb"), list("abab")) == pytest.approx(0.25)
+    labels = rng.integers(0, 2, 60)
+    scores = labels + rng.normal(0, 1, 60)
+    idx = np.random.default_rng(0).integers(0, 60, size=(200, 60))
+    direct = np.std([METRICS["roc_auc"](scores[i], labels[i]) for i in idx], ddof=1)
+    assert standard_error("roc_auc", scores, labels) == pytest.approx(direct)
 
 
 def test_runs_pair_training_seeds_with_data_seeds_round_robin():

@@ -1,6 +1,7 @@
 import json
 import pickle
 
+import numpy as np
 import pytest
 
 from course_utils.grading import (
@@ -162,6 +163,21 @@ def test_accuracy_and_bleu_metrics():
     expected = sacrebleu.corpus_bleu(hyps, [refs], tokenize="zh").score
     assert METRICS["bleu"](hyps, refs) == pytest.approx(expected)
     assert 0 < expected < 100 and METRICS["bleu"](refs, refs) == pytest.approx(100)
+
+
+def test_exact_match_and_roc_auc_metrics():
+    from sklearn.metrics import roc_auc_score
+
+    from course_utils.grading import METRICS
+
+    assert METRICS["exact_match"](["臺北", "1999年", "李"], ["臺北", "1999", "李"]) == 2 / 3
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 200)
+    scores = np.round(labels + rng.normal(0, 1, 200), 1)  # rounded: many ties
+    assert METRICS["roc_auc"](scores, labels) == pytest.approx(roc_auc_score(labels, scores))
+    assert METRICS["roc_auc"]([0.1, 0.9], [0, 1]) == 1.0
+    with pytest.raises(ValueError, match="both normal and anomalous"):
+        METRICS["roc_auc"]([0.1, 0.9], [1, 1])
 
 
 def test_artifact_spec_rejects_unknown_layouts():

@@ -45,6 +45,7 @@ from course_utils.grading.artifact import read_answers
 from course_utils.grading.config import TIERS, GradingConfig, homework_root, load_config
 from course_utils.grading.scoring import score_artifact
 from course_utils.grading.thresholds import (
+    BINOMIAL,
     MARGIN_KIND,
     QUANTILE,
     RESAMPLES,
@@ -304,7 +305,7 @@ def record(config: GradingConfig, seeds: list[int], data_seeds: list[int], score
         "seeds": seeds,
         "data_seeds": data_seeds,
         "rule": {"quantile": QUANTILE, "margin": MARGIN_KIND[config.metric],
-                 **({"resamples": RESAMPLES} if config.metric != "accuracy" else {})},
+                 **({"resamples": RESAMPLES} if config.metric not in BINOMIAL else {})},
         "margins": margins,
         "official_sample_lowered_simple": lowered,
         "profile": config.grading_parameters,

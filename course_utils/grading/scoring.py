@@ -31,9 +31,33 @@ def bleu(pred: Sequence[str], truth: Sequence[str]) -> float:
     return float(sacrebleu.corpus_bleu(list(pred), [list(truth)], tokenize="zh").score)
 
 
+def exact_match(pred: Sequence[str], truth: Sequence[str]) -> float:
+    """Share of answers equal to the reference span, character for character (HW7)."""
+    return float(np.mean([p == t for p, t in zip(pred, truth, strict=True)]))
+
+
+def roc_auc(pred: Sequence[float], truth: Sequence[float]) -> float:
+    """Area under the ROC curve of anomaly scores against 0/1 labels (HW8): the chance that
+    a random anomaly scores above a random normal item, ties counting one half."""
+    scores, labels = np.asarray(pred, float), np.asarray(truth, float)
+    positive, negative = scores[labels == 1], scores[labels == 0]
+    if not len(positive) or not len(negative):
+        raise ValueError("ROC AUC needs both normal and anomalous items")
+    ranks = np.empty(len(scores))
+    order = np.argsort(scores, kind="mergesort")
+    ranks[order] = np.arange(1, len(scores) + 1)
+    for value in np.unique(scores):  # average ranks of ties
+        tied = scores == value
+        ranks[tied] = ranks[tied].mean()
+    rank_sum = ranks[labels == 1].sum()
+    return float((rank_sum - len(positive) * (len(positive) + 1) / 2)
+                 / (len(positive) * len(negative)))
+
+
 METRICS: dict[str, Callable[[Sequence, Sequence], float]] = {
-    "mse": mse, "accuracy": accuracy, "bleu": bleu}
-PERFECT = {"mse": 0.0, "accuracy": 1.0, "bleu": 100.0}
+    "mse": mse, "accuracy": accuracy, "bleu": bleu, "exact_match": exact_match,
+    "roc_auc": roc_auc}
+PERFECT = {"mse": 0.0, "accuracy": 1.0, "bleu": 100.0, "exact_match": 1.0, "roc_auc": 1.0}
 
 
 def is_public(item_id: str, fraction: float, salt: str) -> bool:

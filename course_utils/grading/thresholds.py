@@ -2,11 +2,11 @@
 
 A rung's 10 runs give 20 half-scores (public and private). Its threshold is their 10th
 percentile on the bad side, moved towards the bad side by one standard error of a half's
-score: binomial ``sqrt(q(1-q)/n)`` for accuracy (``n`` the smaller half's item count), a
-bootstrap over the half's items for MSE and BLEU (taken from the half-score nearest the
-quantile). The margin is the test-set noise a student's run meets on top of the training noise
-the quantile already covers. Everything here is pure arithmetic on recorded numbers, so a test
-can recompute the thresholds from ``grading.json`` alone.
+score: binomial ``sqrt(q(1-q)/n)`` for accuracy and exact match (``n`` the smaller half's item
+count), a bootstrap over the half's items for MSE, BLEU and ROC AUC (taken from the half-score
+nearest the quantile). The margin is the test-set noise a student's run meets on top of the
+training noise the quantile already covers. Everything here is pure arithmetic on recorded
+numbers, so a test can recompute the thresholds from ``grading.json`` alone.
 
 A composite metric (HW6: FID, AFD, hair-colour coverage) is calibrated component by component,
 each as a scalar metric of its own direction (:func:`component`); a run's record then holds a
@@ -30,8 +30,9 @@ from course_utils.grading.scoring import METRICS, is_public, split
 QUANTILE = 0.1
 RESAMPLES = 200
 HALVES = ("public", "private")
-MARGIN_KIND = {"accuracy": "binomial", "mse": "bootstrap", "bleu": "bootstrap",
-               "fid_afd": "bootstrap"}
+MARGIN_KIND = {"accuracy": "binomial", "exact_match": "binomial", "mse": "bootstrap",
+               "bleu": "bootstrap", "roc_auc": "bootstrap", "fid_afd": "bootstrap"}
+BINOMIAL = {metric for metric, kind in MARGIN_KIND.items() if kind == "binomial"}
 
 # scores[tier][seed] = {"data_seed": d, "public": x, "private": y, ...}
 Scores = Mapping[str, Mapping[int, Mapping]]
@@ -90,11 +91,11 @@ def _reaches(config: GradingConfig, score: float, threshold: float) -> bool:
 
 
 def standard_error(metric: str, pred: Sequence, truth: Sequence) -> float:
-    """One standard error of ``metric`` on these items: binomial for accuracy, else a
-    bootstrap with a fixed generator (``RESAMPLES`` resamples of the items)."""
+    """One standard error of ``metric`` on these items: binomial for a share of exact
+    matches, else a bootstrap with a fixed generator (``RESAMPLES`` resamples of the items)."""
     n = len(truth)
-    if metric == "accuracy":
-        q = METRICS["accuracy"](pred, truth)
+    if metric in BINOMIAL:
+        q = METRICS[metric](pred, truth)
         return math.sqrt(q * (1 - q) / n)
     idx = np.random.default_rng(0).integers(0, n, size=(RESAMPLES, n))
     if metric == "mse":
@@ -107,6 +108,11 @@ def standard_error(metric: str, pred: Sequence, truth: Sequence) -> float:
         stats = np.asarray(bleu._extract_corpus_statistics(list(pred), [list(truth)]))
         values = [bleu._compute_score_from_stats(list(map(int, stats[i].sum(axis=0)))).score
                   for i in idx]
+        return float(np.std(values, ddof=1))
+    if metric == "roc_auc":
+        scores, labels = np.asarray(pred, float), np.asarray(truth, float)
+        values = [METRICS["roc_auc"](scores[i], labels[i]) for i in idx
+                  if 0 < labels[i].sum() < n]  # a resample needs both classes
         return float(np.std(values, ddof=1))
     raise ValueError(f"no standard error for metric {metric!r}")
 
@@ -149,7 +155,7 @@ def tier_margin(config: GradingConfig, runs: Mapping[int, Mapping]) -> float | d
         return {c: tier_margin(component(config, c), {s: project(r, c) for s, r in runs.items()})
                 for c in config.components}
     q = bad_quantile(config, half_scores(runs))
-    if config.metric == "accuracy":
+    if config.metric in BINOMIAL:
         n = min(int(r[f"n_{h}"]) for r in runs.values() for h in HALVES)
         return round(math.sqrt(q * (1 - q) / n), 6)
     nearest = min((abs(float(r[h]) - q), float(r[f"se_{h}"])) for r in runs.values()
