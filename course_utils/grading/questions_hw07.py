@@ -32,7 +32,7 @@ SPAN_PROBES = {  # name: (start_logits, end_logits, max_answer_len)
 }
 TEXT_PROBES = [("林志遠於1987年出生在龘山市，後來就讀 Taipei 大學。", "龘山市"),
                ("林志遠於1987年出生在龘山市，後來就讀 Taipei 大學。", "Taipei 大學"),
-               ("該機構由陳雅婷創立，總部設在𠀋城。", "陳雅婷")]
+               ("該機構由陳雅婷創立，總部設在𠀋城。", "𠀋城")]
 
 
 def window_starts(paragraph_len: int, max_paragraph_len: int, doc_stride: int) -> list[int]:
