@@ -193,11 +193,80 @@ def test_the_text_probes_hold_unknown_characters_and_spaces():
         assert paragraph[encoding.offsets[start][0]:encoding.offsets[end][1]] == answer
 
 
-# ---- end to end: papermill in the grading profile --------------------------------------------
+# ---- the signal the ladder relies on ---------------------------------------------------------
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> tuple[Path, Path]:
     return generate(HW, tmp_path_factory)
+
+
+def _datasets(nb, data_dir: Path, **hints) -> dict:
+    """The notebook's span functions and dataset cell run on the mini data (``hints`` stand in
+    for the reference's ladder cell)."""
+    import random
+
+    from torch.utils.data import DataLoader, Dataset
+
+    from course_utils.data.hw07 import read_data
+
+    tokenizer = BertTokenizerFast.from_pretrained(tiny_bert_dir("small"))
+    namespace = {"torch": torch, "random": random, "Dataset": Dataset, "DataLoader": DataLoader,
+                 "hints": hints, "tokenizer": tokenizer}
+    for split in ("train", "dev", "test"):
+        questions, paragraphs = read_data(data_dir / f"hw7_{split}.json")
+        namespace[f"{split}_questions"] = questions
+        namespace[f"{split}_questions_tokenized"] = tokenizer(
+            [x["question_text"] for x in questions], add_special_tokens=False)
+        namespace[f"{split}_paragraphs_tokenized"] = tokenizer(paragraphs,
+                                                               add_special_tokens=False)
+    random.seed(0)
+    exec(_cell(nb, "span_functions") + "\n" + _cell(nb, "dataset"), namespace)  # noqa: S102
+    return namespace
+
+
+def _answer_places(namespace: dict, n: int = 300) -> list[float]:
+    """Where the answer's first token sits in the training window (0 = first paragraph token,
+    1 = last), for training questions whose paragraph is longer than one window; each window
+    must hold its answer."""
+    dataset, places = namespace["train_set"], []
+    for idx in range(n):
+        question = dataset.questions[idx]
+        if len(dataset.tokenized_paragraphs[question["paragraph_id"]]) <= 200:
+            continue
+        input_ids, _, _, start, end = dataset[idx]
+        decoded = namespace["tokenizer"].decode(input_ids[start:end + 1]).replace(" ", "")
+        assert decoded == question["answer_text"], (idx, decoded)
+        question_len = int((input_ids[:60] == 102).nonzero()[0]) + 1
+        places.append((start - question_len) / dataset.max_paragraph_len)
+    return places
+
+
+def test_the_sample_centres_the_training_window_and_the_reference_does_not(files):
+    reference, template = notebooks(HW)
+    centred = _answer_places(_datasets(template, files[0]))
+    anywhere = _answer_places(_datasets(reference, files[0], doc_stride=75, random_window=True))
+    assert len(centred) > 100 and len(anywhere) > 100
+    def middle(places):  # the share of answers within 0.05 of the window's middle
+        return sum(abs(p - 0.5) < 0.05 for p in places) / len(places)
+    # the sample's window is centred on the answer unless the paragraph's start or end is near
+    assert middle(centred) > 0.5 and middle(anywhere) < 0.2, (middle(centred), middle(anywhere))
+    assert min(anywhere) < 0.1 and max(anywhere) > 0.85
+
+
+def test_test_windows_follow_window_starts(files):
+    reference, template = notebooks(HW)
+    for nb, stride in ((template, 150), (reference, 75)):
+        namespace = _datasets(nb, files[0], doc_stride=stride, random_window=False)
+        dev = namespace["dev_set"]
+        for idx in range(50):
+            n = len(dev.tokenized_paragraphs[dev.questions[idx]["paragraph_id"]])
+            windows = dev[idx][0].shape[0]
+            expected = (len(q.window_starts(n, 150, stride)) if nb is reference
+                        else len(range(0, n, stride)))
+            assert windows == expected, (n, stride)
+
+
+# ---- end to end: papermill in the grading profile --------------------------------------------
 
 
 @pytest.mark.slow
