@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 from homework_e2e import (
+    check_calibration,
     check_parameters_cell,
     check_roles,
     check_template_is_built,
@@ -81,6 +82,10 @@ def test_template_is_the_official_sample():
     for recipe in ("hints[", "LADDER", "scheduler", "random.randint", "window_starts(len",
                    "postprocess(", "get_linear_schedule"):
         assert recipe not in source, recipe
+
+
+def test_calibration():
+    check_calibration(HW)
 
 
 def test_the_models_load_from_the_shipped_folders_offline():
