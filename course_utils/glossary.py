@@ -239,6 +239,13 @@ GLOSSARY: dict[str, str] = {
     "in-context learning": "情境學習",
     "few-shot learning": "少樣本學習",
     "zero-shot learning": "零樣本學習",
+    # HW07 — extractive question answering
+    "tokenizer": "斷詞器",
+    "sliding window": "滑動視窗",
+    "mixed precision": "混合精度",
+    "preprocessing": "前處理",
+    "postprocessing": "後處理",
+    "exact match": "完全匹配",
     # L08 — auto-encoder, anomaly detection, unsupervised learning
     "auto-encoder": "自編碼器",
     "bottleneck": "瓶頸",
