@@ -14,6 +14,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from homework_e2e import (
+    check_calibration,
     check_parameters_cell,
     check_roles,
     check_template_is_built,
@@ -53,6 +54,10 @@ def test_parameters_cell():
 
 def test_roles():
     check_roles(HW, SOLUTIONS)
+
+
+def test_calibration():
+    check_calibration(HW)
 
 
 def _code(nb) -> str:
