@@ -172,6 +172,19 @@ def grade_with_cli(hw: str, data_dir: Path, key_dir: Path, tmp_path: Path) -> di
         return {row["id"]: row for row in csv.DictReader(f)}
 
 
+
+def check_course_grade(hw: str, data_dir: Path, key_dir: Path, tmp_path: Path,
+                       questions: tuple[str, ...]) -> None:
+    """``course-grade`` end to end (bwrap sandbox, grading profile, scoring, report questions):
+    the reference is boss on both halves, the template simple on the private half, and each
+    report question gives the reference its point and the template none."""
+    rows = grade_with_cli(hw, data_dir, key_dir, tmp_path)
+    ref, tpl = rows["reference"], rows["template"]
+    assert (ref["status"], ref["public_tier"], ref["private_tier"]) == ("ok", "boss", "boss"), ref
+    assert (tpl["status"], tpl["private_tier"]) == ("ok", "simple"), tpl
+    for name in questions:
+        assert (ref[f"report_{name}"], tpl[f"report_{name}"]) == ("1.0", "0.0"), name
+
 # What the grading profile must give on the default data, per notebook: the tier on both halves
 # and the CPU budget in seconds (on held-out seeds the reference must reach at least strong).
 EXPECTED = {"reference": ("boss", 120), "template": ("simple", 60)}
