@@ -35,7 +35,7 @@ from course_utils.data.hw05 import (
     read_lines,
     strQ2B,
 )
-from course_utils.grading import load_config
+from course_utils.grading import load_config, read_predictions
 from course_utils.grading.questions_hw05 import gradient_norm, positional_embedding
 from course_utils.seq2seq import SinusoidalPositionalEmbedding
 
@@ -199,6 +199,17 @@ def test_problem_2_wants_one_norm_per_step_and_two_clipped_steps():
     assert gradient_norm(_gn_report(explosion_steps=[]), None)[0] == 0.5
     assert gradient_norm(_gn_report(grad_norms=[1.0] * 50), None)[0] == 0.0
     assert gradient_norm(_gn_report(grad_norms=[float("nan")] * 50), None)[0] == 0.0
+
+
+def test_a_sample_that_repeats_to_the_length_limit_is_still_read(tmp_path):
+    """The official sample at its own settings on the mini set (a GPU, 2026-12-04) wrote 1000
+    lines of up to 870 bytes (574,149 bytes) repeating phrases up to ``max_len_b``: the grader
+    must score such a file (near 0 BLEU), not refuse it for its size."""
+    spec = load_config(HW).artifact
+    line = "這支奇怪的筆" * 48  # 864 bytes of UTF-8
+    (tmp_path / spec.file).write_text("\n".join([line] * 1000) + "\n", encoding="utf-8")
+    preds = read_predictions(tmp_path / spec.file, spec, [str(i) for i in range(1000)])
+    assert len(preds) == 1000 and len(line.encode()) == 864
 
 
 def test_grading_lists_the_two_official_report_problems():
