@@ -1,5 +1,6 @@
 """HW6 notebooks: the template built from the reference, the official sample in it, the
-gradient-penalty report question, torchvision's image helpers, and smoke runs."""
+gradient-penalty report question, torchvision's image helpers, the calibration, smoke runs,
+the held-out runs and the sandboxed grader."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 import torch
 from homework_e2e import (
+    check_calibration,
+    check_course_grade,
     check_parameters_cell,
     check_roles,
     check_template_is_built,
@@ -17,6 +20,7 @@ from homework_e2e import (
     notebooks,
     report_questions,
     run_graded,
+    run_held_out,
 )
 from PIL import Image
 
@@ -27,6 +31,7 @@ from course_utils.transforms import ToPILImage
 
 HW = "hw06"
 SOLUTIONS = {"discriminator", "trainer", "config", "report_question_2"}
+QUESTIONS = ("gradient_penalty",)
 
 
 # ---- the notebooks ---------------------------------------------------------------------------
@@ -41,6 +46,10 @@ def test_parameters_cell():
 
 def test_roles():
     check_roles(HW, SOLUTIONS)
+
+
+def test_calibration():
+    check_calibration(HW)
 
 
 def test_template_is_the_official_sample():
@@ -165,3 +174,21 @@ def test_fast_dev_run_is_a_seconds_long_smoke_run(files, tmp_path, run_env, whic
         "gradient_penalty": 1.0 if which == "reference" else 0.0}
     report = json.loads((work / "report.json").read_text())
     assert len(report["loss_D"]) == 1 == len(report["loss_G"])
+
+
+@pytest.mark.slow
+def test_reference_reaches_strong_on_held_out_seeds(tmp_path_factory, tmp_path, run_env):
+    _, work = run_held_out(HW, "reference", tmp_path_factory, tmp_path)
+    assert report_questions(HW, work, tmp_path) == dict.fromkeys(QUESTIONS, 1.0)
+
+
+@pytest.mark.slow
+def test_template_scores_simple_on_held_out_seeds(tmp_path_factory, tmp_path, run_env):
+    _, work = run_held_out(HW, "template", tmp_path_factory, tmp_path)
+    assert report_questions(HW, work, tmp_path) == dict.fromkeys(QUESTIONS, 0.0)
+
+
+@pytest.mark.slow
+def test_course_grade_runs_both_in_the_sandbox(tmp_path, files):
+    """The grader, end to end: bwrap sandbox, grading profile, scoring, report questions."""
+    check_course_grade(HW, *files, tmp_path, QUESTIONS)
