@@ -1,5 +1,6 @@
 """HW6 notebooks: the template built from the reference, the official sample in it, the
-gradient-penalty report question, torchvision's image helpers, and smoke runs."""
+gradient-penalty report question, torchvision's image helpers, the calibration, smoke runs,
+the held-out runs and the sandboxed grader."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ from pathlib import Path
 import pytest
 import torch
 from homework_e2e import (
+    check_calibration,
     check_parameters_cell,
     check_roles,
     check_template_is_built,
     generate,
+    grade_with_cli,
     notebooks,
     report_questions,
     run_graded,
+    run_held_out,
 )
 from PIL import Image
 
@@ -27,6 +31,7 @@ from course_utils.transforms import ToPILImage
 
 HW = "hw06"
 SOLUTIONS = {"discriminator", "trainer", "config", "report_question_2"}
+QUESTIONS = ("gradient_penalty",)
 
 
 # ---- the notebooks ---------------------------------------------------------------------------
@@ -41,6 +46,10 @@ def test_parameters_cell():
 
 def test_roles():
     check_roles(HW, SOLUTIONS)
+
+
+def test_calibration():
+    check_calibration(HW)
 
 
 def test_template_is_the_official_sample():
@@ -165,3 +174,32 @@ def test_fast_dev_run_is_a_seconds_long_smoke_run(files, tmp_path, run_env, whic
         "gradient_penalty": 1.0 if which == "reference" else 0.0}
     report = json.loads((work / "report.json").read_text())
     assert len(report["loss_D"]) == 1 == len(report["loss_G"])
+
+
+@pytest.mark.slow
+def test_reference_reaches_strong_on_held_out_seeds(tmp_path_factory, tmp_path, run_env):
+    _, work = run_held_out(HW, "reference", tmp_path_factory, tmp_path)
+    assert report_questions(HW, work, tmp_path) == dict.fromkeys(QUESTIONS, 1.0)
+
+
+@pytest.mark.slow
+def test_template_scores_simple_on_held_out_seeds(tmp_path_factory, tmp_path, run_env):
+    _, work = run_held_out(HW, "template", tmp_path_factory, tmp_path)
+    assert report_questions(HW, work, tmp_path) == dict.fromkeys(QUESTIONS, 0.0)
+
+
+@pytest.mark.slow
+def test_course_grade_runs_both_in_the_sandbox(tmp_path, files):
+    """The grader, end to end (bwrap sandbox, grading profile, scoring, report questions) on
+    the default seeds. Known gap (INSTRUCTOR.md): there the template scored FID 4301 / 4328,
+    just below simple (4259), and the reference boss / strong (private AFD 0.065 < 0.089), the
+    tenth of runs the 10th-percentile rule leaves below a tier; so this asserts what holds for
+    every calibrated run: both are graded, the reference is at least strong, the template
+    does not reach medium, and the report question gives the reference its point only."""
+    rows = grade_with_cli(HW, *files, tmp_path)
+    ref, tpl = rows["reference"], rows["template"]
+    assert ref["status"] == tpl["status"] == "ok", (ref, tpl)
+    assert {ref["public_tier"], ref["private_tier"]} <= {"strong", "boss"}, ref
+    assert {tpl["public_tier"], tpl["private_tier"]} <= {"below simple", "simple"}, tpl
+    for name in QUESTIONS:
+        assert (ref[f"report_{name}"], tpl[f"report_{name}"]) == ("1.0", "0.0"), name
