@@ -223,6 +223,26 @@ def run_held_out(hw: str, which: str, tmp_path_factory, tmp_path: Path) -> tuple
     return score, work
 
 
+def held_out_tests(hw: str) -> tuple:
+    """A homework module's two slow held-out tests (``run_held_out``): the reference reaches at
+    least strong and earns every report question, the template is simple and earns none.
+    Assign them at module level: ``test_reference_..., test_template_... = held_out_tests(HW)``."""
+    questions = tuple(load_config(hw).questions)
+
+    @pytest.mark.slow
+    def test_reference_reaches_strong_on_held_out_seeds(tmp_path_factory, tmp_path, run_env):
+        _, work = run_held_out(hw, "reference", tmp_path_factory, tmp_path)
+        assert report_questions(hw, work, tmp_path) == dict.fromkeys(questions, 1.0)
+
+    @pytest.mark.slow
+    def test_template_scores_simple_on_held_out_seeds(tmp_path_factory, tmp_path, run_env):
+        _, work = run_held_out(hw, "template", tmp_path_factory, tmp_path)
+        assert report_questions(hw, work, tmp_path) == dict.fromkeys(questions, 0.0)
+
+    return (test_reference_reaches_strong_on_held_out_seeds,
+            test_template_scores_simple_on_held_out_seeds)
+
+
 def kernel_cpu_seconds() -> float:
     """CPU seconds of this process's finished children: papermill's kernels, which run with
     one torch thread, so on an idle 2-core machine this is their run time. Under a parallel

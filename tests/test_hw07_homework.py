@@ -18,10 +18,10 @@ from homework_e2e import (
     check_roles,
     check_template_is_built,
     generate,
+    held_out_tests,
     notebooks,
     report_questions,
     run_graded,
-    run_held_out,
 )
 from transformers import BertTokenizerFast
 
@@ -274,16 +274,8 @@ def test_test_windows_follow_window_starts(files):
 # ---- end to end: papermill in the grading profile --------------------------------------------
 
 
-@pytest.mark.slow
-def test_reference_reaches_strong_on_held_out_seeds(tmp_path_factory, tmp_path, run_env):
-    _, work = run_held_out(HW, "reference", tmp_path_factory, tmp_path)
-    assert report_questions(HW, work, tmp_path) == dict.fromkeys(QUESTIONS, 1.0)
-
-
-@pytest.mark.slow
-def test_template_scores_simple_on_held_out_seeds(tmp_path_factory, tmp_path, run_env):
-    _, work = run_held_out(HW, "template", tmp_path_factory, tmp_path)
-    assert report_questions(HW, work, tmp_path) == dict.fromkeys(QUESTIONS, 0.0)
+test_reference_reaches_strong_on_held_out_seeds, test_template_scores_simple_on_held_out_seeds = (
+    held_out_tests(HW))
 
 
 @pytest.mark.slow
