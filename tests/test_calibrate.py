@@ -124,7 +124,10 @@ def fake(tmp_path, monkeypatch):
     for name in (f"{HW}.ipynb", f"{HW}_reference.ipynb"):
         (root / HW / name).write_text("{}")
     state = SimpleNamespace(root=root, calls=[], noise=dict(NOISE), held_out_template=None,
-                            version=3)
+                            version=3, shipped=tmp_path / "_shipped")
+    state.shipped.mkdir()
+    (state.shipped / "judges.pt").write_bytes(b"trained")
+    monkeypatch.setattr(cal, "SHIPPED", state.shipped)
 
     def generate(data, key, seed):
         Path(data).mkdir(parents=True)
@@ -202,6 +205,9 @@ def test_the_cache_resumes_and_is_dropped_when_its_inputs_change(fake, tmp_path)
     (fake.root / HW / "grading.json").write_text(json.dumps(raw))
     _calibrate(fake, cache_path=cache)
     assert len(fake.calls) == 168
+    (fake.shipped / "judges.pt").write_bytes(b"retrained")  # a shipped model changes
+    _calibrate(fake, cache_path=cache)
+    assert len(fake.calls) == 210
 
 
 def _with_sample(fake, **sample):

@@ -16,7 +16,7 @@ below the next tier, every run learned); then the template and the reference run
 held-out seeds ``HELD_OUT``, never calibrated on: the template must be simple and the
 reference at least strong on both halves. Otherwise a table is printed, nothing is written and
 the exit status is non-zero. ``--cache`` keeps every finished run (invalidated when the
-generator version, the grading profile or the notebooks change), so a rerun resumes.
+generator version, the grading profile, the notebooks or a shipped model change), so a rerun resumes.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from dataclasses import replace
 from multiprocessing import get_context
 from pathlib import Path
 
+import course_datasets
 import papermill
 
 from course_utils.authoring import template_paths
@@ -61,6 +62,8 @@ from course_utils.grading.thresholds import (
 )
 from course_utils.runtime import FAST_DEV_RUN_ENV, PROFILE_ENV
 
+# Checkpoints and judges shipped with the course (course_datasets/_shipped).
+SHIPPED = Path(course_datasets.__file__).resolve().parent / "_shipped"
 RUN_ENV = {"OMP_NUM_THREADS": "1", "MPLBACKEND": "agg", "PYTHONHASHSEED": "0"}
 SEEDS = list(range(10))
 # Never calibrated on: the held-out check's training seed (the official samples' seed) and
@@ -119,10 +122,12 @@ def check_seeds(seeds: list[int], data_seeds: list[int]) -> None:
 
 
 def digest(hw: str, config: GradingConfig, root: Path | None = None) -> str:
-    """What a cached run depends on: generator version, grading profile, both notebooks."""
+    """What a cached run depends on: generator version, grading profile, both notebooks and
+    the shipped models a notebook or the scorer may load (HW6's judges, HW7's tiny BERTs)."""
     h = hashlib.sha256(json.dumps([hw, generator_record(hw), config.grading_parameters],
                                   sort_keys=True).encode())
-    for path in template_paths(hw, root):
+    shipped = sorted(p for p in SHIPPED.rglob("*") if p.is_file())
+    for path in [*template_paths(hw, root), *shipped]:
         h.update(Path(path).read_bytes())
     return h.hexdigest()[:16]
 
