@@ -183,15 +183,14 @@ test_reference_reaches_strong_on_held_out_seeds, test_template_scores_simple_on_
 @pytest.mark.slow
 def test_course_grade_runs_both_in_the_sandbox(tmp_path, files):
     """The grader, end to end (bwrap sandbox, grading profile, scoring, report questions) on
-    the default seeds. Known gap (INSTRUCTOR.md): there the template scored FID 4301 / 4328,
-    just below simple (4259), and the reference boss / strong (private AFD 0.065 < 0.089), the
-    tenth of runs the 10th-percentile rule leaves below a tier; so this asserts what holds for
-    every calibrated run: both are graded, the reference is at least strong, the template
-    does not reach medium, and the report question gives the reference its point only."""
+    the default seeds (data 2022, SEED 2022): the template is simple on both halves, the
+    reference at least strong (boss on the public half; the private half's AFD, 0.065 in the
+    last measurement, falls short of boss's 0.089), and the report question gives the
+    reference its point only."""
     rows = grade_with_cli(HW, *files, tmp_path)
     ref, tpl = rows["reference"], rows["template"]
     assert ref["status"] == tpl["status"] == "ok", (ref, tpl)
     assert {ref["public_tier"], ref["private_tier"]} <= {"strong", "boss"}, ref
-    assert {tpl["public_tier"], tpl["private_tier"]} <= {"below simple", "simple"}, tpl
+    assert tpl["public_tier"] == tpl["private_tier"] == "simple", tpl
     for name in QUESTIONS:
         assert (ref[f"report_{name}"], tpl[f"report_{name}"]) == ("1.0", "0.0"), name

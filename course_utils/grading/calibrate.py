@@ -16,7 +16,8 @@ below the next tier, every run learned); then the template and the reference run
 held-out seeds ``HELD_OUT``, never calibrated on: the template must be simple and the
 reference at least strong on both halves. Otherwise a table is printed, nothing is written and
 the exit status is non-zero. ``--cache`` keeps every finished run (invalidated when the
-generator version, the grading profile, the notebooks or a shipped model change), so a rerun resumes.
+generator version, the grading profile, the notebooks or a shipped model change), so a
+rerun resumes.
 """
 
 from __future__ import annotations
