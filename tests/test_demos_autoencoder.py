@@ -18,7 +18,10 @@ def _mse(x_hat, x):
 
 
 def test_train_reconstruction_learns_and_is_seeded():
-    x = torch.rand(64, 4) @ torch.rand(4, 16)               # rank-4 data in 16 dimensions
+    # rank-4 data in 16 dimensions, from its own generator: drawn from the global stream, it
+    # changed with the tests run before it in the worker (noisy/clean was 4.3 in one CI run)
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(64, 4, generator=g) @ torch.rand(4, 16, generator=g)
 
     def run(noise_std):
         torch.manual_seed(0)
@@ -30,7 +33,7 @@ def test_train_reconstruction_learns_and_is_seeded():
     assert losses[-1] < 0.02 * losses[0] and not model.training
     assert run(0.0)[0] == losses
     noisy, _ = run(1.0)                                     # the noise reaches the input
-    assert noisy[-1] > 5 * losses[-1]
+    assert noisy[-1] > 3 * losses[-1]                       # 3.7-8.4x on data seeds 0-5
 
 
 def test_purity_counts_majority_labels():
