@@ -4,8 +4,6 @@ generator's default data seed (generated once into KEYS).
     python benchmarks/score_device_run.py RESULTS_DIR KEYS_DIR
 """
 
-import importlib
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,10 +19,7 @@ def answer_key(hw: str, keys: Path) -> Path:
     """The answer folder of ``hw``'s mini set (the generator's default seed), made once."""
     key = keys / hw / "key"
     if not key.exists():
-        seed = importlib.import_module(spec(hw).generator).SEED
-        subprocess.run([sys.executable, "-m", "course_utils.data", "generate", hw,
-                        str(keys / hw / "data"), "--answers", str(key), "--seed", str(seed)],
-                       check=True, capture_output=True)
+        spec(hw).generate()(keys / hw / "data", key)
     return key
 
 
