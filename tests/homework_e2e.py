@@ -174,8 +174,9 @@ def grade_with_cli(hw: str, data_dir: Path, key_dir: Path, tmp_path: Path) -> di
 
 
 def check_course_grade(hw: str, data_dir: Path, key_dir: Path, tmp_path: Path,
-                       questions: tuple[str, ...], reference_tiers: frozenset = frozenset(
-                           {"boss"}), template_halves: tuple[str, ...] = ("private",)) -> None:
+                       questions: tuple[str, ...],
+                       reference_tiers: frozenset[str] = frozenset({"boss"}),
+                       template_halves: tuple[str, ...] = ("private",)) -> None:
     """``course-grade`` end to end (bwrap sandbox, grading profile, scoring, report questions):
     the reference is in ``reference_tiers`` (boss) on both halves, the template simple on
     ``template_halves`` (the private half), and each report question gives the reference its
