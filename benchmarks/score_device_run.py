@@ -12,7 +12,7 @@ from course_utils.grading.artifact import ArtifactError
 from course_utils.grading.config import load_config
 from course_utils.grading.scoring import score_artifact
 
-HOMEWORK = ("hw04", "hw05", "hw06", "hw07", "hw08")
+HOMEWORK = ("hw05", "hw06", "hw07", "hw08")
 
 
 def answer_key(hw: str, keys: Path) -> Path:
