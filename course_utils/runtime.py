@@ -10,6 +10,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import EllipsisType
 from typing import TypeVar
 
 import torch
@@ -53,11 +54,12 @@ class Profile:
         """Batches per epoch the training loop may run (``None``: all)."""
         return 3 if self.fast_dev_run else None
 
-    def pick(self, *, ci: T, cpu: T, gpu: T | None = None) -> T:
-        """Return the value for this profile; ``gpu`` falls back to ``cpu``."""
+    def pick(self, *, ci: T, cpu: T, gpu: T | EllipsisType = ...) -> T:
+        """Return the value for this profile; a left-out ``gpu`` falls back to ``cpu``, while
+        ``gpu=None`` is the value None (as in ``n_train = P.pick(..., gpu=None)``: every pair)."""
         if self.name == "ci":
             return ci
-        if self.name == "gpu" and gpu is not None:
+        if self.name == "gpu" and gpu is not ...:
             return gpu
         return cpu
 

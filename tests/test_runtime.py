@@ -33,6 +33,15 @@ def test_pick_falls_back_to_cpu_sizes_on_gpu_without_a_gpu_value(monkeypatch):
     assert profile("cpu").max_batches is None
 
 
+def test_pick_gpu_none_is_none_on_gpu(monkeypatch):
+    """``gpu=None`` means the value None ("all": HW05's training pairs, HW02's report frames),
+    not the cpu size: the HW05 gpu profile once trained on the cpu profile's 4,000 pairs."""
+    monkeypatch.delenv("COURSE_PROFILE", raising=False)
+    monkeypatch.delenv("COURSE_FAST_DEV_RUN", raising=False)
+    assert profile("gpu").pick(ci=800, cpu=4000, gpu=None) is None
+    assert profile("cpu").pick(ci=800, cpu=4000, gpu=None) == 4000
+
+
 def test_unknown_profile_says_what_to_pick(monkeypatch):
     monkeypatch.delenv("COURSE_PROFILE", raising=False)
     with pytest.raises(ProfileError, match="Pick one of 'auto', 'ci', 'cpu', 'gpu'"):
