@@ -68,6 +68,27 @@ def test_cnn_learns_food11_synth_and_demo_reports_accuracy():
     assert numbers["acc CNN"] > 0.8
 
 
+def test_train_classifier_trains_on_the_best_device_and_returns_the_model_on_the_cpu(monkeypatch):
+    """The gpu profile's wider CNNs and 56-layer nets train on the GPU; the notebook's test
+    tensors stay on the CPU, so the trained model must come back there."""
+    seen, calls = {}, []
+
+    def fake_fit(model, loader, **kwargs):
+        seen.update(kwargs, batch=next(iter(loader))[0].shape)
+        calls.append("fit")
+        return "history"
+
+    monkeypatch.setattr(L03, "pick_device", lambda: torch.device("cuda"))
+    monkeypatch.setattr(L03, "fit", fake_fit)
+    model = cnn.small_cnn(3, 3, widths=(4, 8))
+    model.cpu = lambda: calls.append("cpu")
+    x, y = torch.rand(10, 3, 8, 8), torch.zeros(10, dtype=torch.long)
+    assert L03.train_classifier(model, x, y, profile("cpu"), epochs=1) == "history"
+    assert seen["device"] == torch.device("cuda") and seen["epochs"] == 1
+    assert seen["batch"] == (10, 3, 8, 8)
+    assert calls == ["fit", "cpu"]
+
+
 def test_nearest_sampling_has_no_gradient_but_bilinear_does():
     grads = L03.spatial_transformer_grads()
     assert grads["nearest"] == 0 and grads["bilinear"] > 1

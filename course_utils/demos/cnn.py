@@ -21,6 +21,7 @@ from sklearn.datasets import load_sample_image
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
+from course_utils.device import device as pick_device
 from course_utils.exercises import attempt, expect, expect_close, expect_shape, report
 from course_utils.models.cnn import affine_warp, conv_output_size, conv_params, count_params
 from course_utils.runtime import Profile
@@ -258,7 +259,9 @@ def train_classifier(
     augment: nn.Module | None = None,
     seed: int = 0,
 ) -> History:
-    """Adam + cross-entropy with ``fit``; ``augment`` (kornia) transforms each training batch."""
+    """Adam + cross-entropy with ``fit`` on the best device (the GPU in the ``gpu`` profile);
+    ``augment`` (kornia) transforms each training batch. The model comes back on the CPU, where
+    the notebook's test tensors are."""
     torch.manual_seed(seed)
     loader = DataLoader(
         TensorDataset(x, y),
@@ -269,16 +272,18 @@ def train_classifier(
     if augment is not None:
         loader = _AugmentedLoader(loader, augment)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    return fit(
+    history = fit(
         model,
         loader,
         loss_fn=nn.CrossEntropyLoss(),
         optimizer=opt,
         epochs=epochs,
-        device=torch.device("cpu"),
+        device=pick_device(),
         profile=P,
         progress=True,
     )
+    model.cpu()
+    return history
 
 
 class _AugmentedLoader:
