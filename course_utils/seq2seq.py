@@ -423,19 +423,23 @@ def positional_embedding(max_positions: int, dim: int, padding_idx: int, learned
 
 class MultiheadAttention(nn.Module):
     """fairseq's multi-head attention, time-first (T x B x C), with ``q_proj``, ``k_proj``,
-    ``v_proj`` and ``out_proj``."""
+    ``v_proj`` and ``out_proj``; keys and values may be ``kdim``/``vdim`` wide (the encoder's
+    width in a decoder's cross-attention)."""
 
-    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0):
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0,
+                 kdim: int | None = None, vdim: int | None = None):
         super().__init__()
         if embed_dim % num_heads:
             raise ValueError(f"embed_dim {embed_dim} is not divisible by {num_heads} heads")
         self.embed_dim, self.num_heads, self.dropout = embed_dim, num_heads, dropout
+        kdim, vdim = kdim or embed_dim, vdim or embed_dim
         self.q_proj = nn.Linear(embed_dim, embed_dim)
-        self.k_proj = nn.Linear(embed_dim, embed_dim)
-        self.v_proj = nn.Linear(embed_dim, embed_dim)
+        self.k_proj = nn.Linear(kdim, embed_dim)
+        self.v_proj = nn.Linear(vdim, embed_dim)
         self.out_proj = nn.Linear(embed_dim, embed_dim)
+        same_dim = kdim == vdim == embed_dim  # fairseq scales the init only then
         for proj in (self.q_proj, self.k_proj, self.v_proj):
-            nn.init.xavier_uniform_(proj.weight, gain=1 / math.sqrt(2))
+            nn.init.xavier_uniform_(proj.weight, gain=1 / math.sqrt(2) if same_dim else 1.0)
         nn.init.xavier_uniform_(self.out_proj.weight)
         nn.init.zeros_(self.out_proj.bias)
 
@@ -489,7 +493,9 @@ class TransformerLayer(nn.Module):
         self.self_attn_layer_norm = nn.LayerNorm(dim)
         self.cross = side == "decoder"
         if self.cross:
-            self.encoder_attn = MultiheadAttention(dim, heads, args.attention_dropout)
+            self.encoder_attn = MultiheadAttention(dim, heads, args.attention_dropout,
+                                                   kdim=args.encoder_embed_dim,
+                                                   vdim=args.encoder_embed_dim)
             self.encoder_attn_layer_norm = nn.LayerNorm(dim)
         ffn = getattr(args, f"{side}_ffn_embed_dim")
         self.fc1, self.fc2 = nn.Linear(dim, ffn), nn.Linear(ffn, dim)

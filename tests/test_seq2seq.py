@@ -109,8 +109,8 @@ def _arch(**extra) -> Namespace:
 
 def _transformer(args, vocab=12):
     d = seq2seq.Dictionary(str(i) for i in range(vocab - 4))
-    enc = seq2seq.TransformerEncoder(args, d, torch.nn.Embedding(vocab, 16, 1))
-    dec = seq2seq.TransformerDecoder(args, d, torch.nn.Embedding(vocab, 16, 1))
+    enc = seq2seq.TransformerEncoder(args, d, torch.nn.Embedding(vocab, args.encoder_embed_dim, 1))
+    dec = seq2seq.TransformerDecoder(args, d, torch.nn.Embedding(vocab, args.decoder_embed_dim, 1))
     return seq2seq.FairseqEncoderDecoderModel(enc, dec)
 
 
@@ -141,6 +141,10 @@ def test_transformer_honours_its_options():
     assert gelu.encoder.layers[0].activation_fn is F.gelu
     with pytest.raises(ValueError, match="activation_fn"):
         _transformer(_arch(activation_fn="swish"))
+    wide = _transformer(_arch(decoder_embed_dim=32, decoder_ffn_embed_dim=64))  # as fairseq allows
+    cross = wide.decoder.layers[0].encoder_attn
+    assert cross.k_proj.in_features == cross.v_proj.in_features == 16 and cross.embed_dim == 32
+    assert wide.decoder(prev, wide.encoder(src))[0].shape == (1, 3, 12)
     unshared = _transformer(_arch(share_decoder_input_output_embed=False))
     assert unshared.decoder.output_projection.weight is not unshared.decoder.embed_tokens.weight
     assert base.decoder.output_projection.weight is base.decoder.embed_tokens.weight
