@@ -74,6 +74,14 @@ def test_files_have_the_official_layout(files):
     assert generator.LENGTHS[0] <= min(lengths) and max(lengths) <= generator.LENGTHS[1]
 
 
+def test_the_official_validation_split_holds_several_full_batches(files):
+    """The sample validates on the last 10 % of a random_split, batch 32 with drop_last=True:
+    the validation accuracy that picks its checkpoint must rest on more than one batch."""
+    n = sum(len(u) for u in _json(files, "metadata.json")["speakers"].values())
+    n_valid = n - int(0.9 * n)  # the sample's trainlen = int(0.9 * len(dataset))
+    assert n_valid // 32 >= 6, f"{n_valid} validation utterances: {n_valid // 32} full batches"
+
+
 def test_answers_go_only_to_the_answer_folder(files):
     data, key = files
     assert [p.name for p in data.iterdir()] == ["Dataset"]

@@ -163,6 +163,22 @@ def _pe_report(rows: int = 64, dim: int = 16) -> dict:
     return {"pos_emb": emb.tolist(), "pos_similarity": (unit @ unit.T).tolist()}
 
 
+def test_the_official_report_problems_are_in_both_notebooks_word_for_word():
+    official = (
+        "Visualize the similarity between different pairs of positional embedding and briefly "
+        "explain the result.",
+        "Given a (N x D) positional embedding lookup table, you aim to get a (N x N) "
+        '"similarity matrix" by calculating similarity between different pairs of embeddings in '
+        "the table. You need to visualize the similarity matrix and briefly explain the result. "
+        "In this problem, we focus on the positional embeddings of the decoder.",
+        "Clip gradient norm and visualize the changes of gradient norm in different steps. "
+        "Circle two places with gradient explosion.",
+    )
+    for nb in notebooks(HW):
+        text = " ".join(" ".join(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
+        assert [line for line in official if line not in text] == []
+
+
 def test_problem_1_recomputes_the_cosine_similarity_and_wants_position():
     good = _pe_report()
     assert positional_embedding(good, None)[0] == 1.0
