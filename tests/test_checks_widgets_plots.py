@@ -1,3 +1,7 @@
+import configparser
+import re
+from pathlib import Path
+
 import ipywidgets as widgets
 import matplotlib
 import numpy as np
@@ -38,6 +42,27 @@ def test_relation_prints_truth_and_both_sides():
     assert not relation(2, "<=", 1).holds
     with pytest.raises(ValueError, match="Unknown relation"):
         relation(1, "<<", 2)
+
+
+def test_ci_compares_a_relation_by_its_truth_value_and_operator_only():
+    """tests/nbval_sanitize.cfg, applied as nbval applies it: the numbers of a relation vary
+    from one CPU to another, its verdict and the other values of a Checks cell must not."""
+    config = configparser.ConfigParser()
+    config.read(Path(__file__).with_name("nbval_sanitize.cfg"))
+
+    def sanitized(text: str) -> str:
+        for section in config.sections():
+            text = re.sub(config[section]["regex"], config[section]["replace"], text)
+        return text
+
+    def line(value) -> str:
+        return f"name : {value}"
+
+    assert sanitized(line(relation(0.412, "<", 0.996))) == sanitized(line(relation(0.402, "<", 1)))
+    flipped = relation(0.03, ">", 0.031)
+    assert sanitized(line(flipped)) != sanitized(line(relation(0.04, ">", 0.007)))
+    assert sanitized(line(relation(1, "<", 2))) != sanitized(line(relation(1, "<=", 2)))
+    assert sanitized(line(0.412)) != sanitized(line(0.402))  # plain values stay pinned
 
 
 def test_print_checks_aligns_names(capsys):
